@@ -1,0 +1,314 @@
+//! `txenrich enrich`: JSON Lines in, JSON Lines out.
+//!
+//! The input is read in chunks of lines; each chunk is cut into batches of
+//! 100 that run in parallel, and the outputs are written in input order.
+//! Memory is bounded by the chunk size, whatever the input's length.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::value::RawValue;
+use txenrich::model::{Categorization, Country};
+use txenrich::{BATCH_LIMIT, Engine, EnrichOptions, Error, ErrorClass};
+
+use crate::CategorizationArg;
+
+/// Lines per chunk: enough batches to keep every core busy.
+const CHUNK_LINES: usize = BATCH_LIMIT * 64;
+/// Bytes per chunk, whichever limit comes first.
+const CHUNK_BYTES: usize = 8 << 20;
+
+pub struct Args {
+    pub file: Option<PathBuf>,
+    pub categorization: CategorizationArg,
+    pub country: Option<String>,
+    pub rules: Option<PathBuf>,
+    pub customer_id: Option<String>,
+    pub dictionary: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(|e| format!("--threads: {e}"))?;
+    }
+    let engine = crate::cmd::engine(args.dictionary.as_deref())?;
+    let country = match &args.country {
+        Some(c) => {
+            Some(c.parse::<Country>().map_err(|e| format!("--country: {e}"))?)
+        }
+        None => None,
+    };
+    let rules = match &args.rules {
+        Some(path) => Some(crate::cmd::read_rules(path)?.unwrap_or_default()),
+        None => None,
+    };
+    let customer = match (&rules, &args.customer_id) {
+        (Some(r), Some(id)) => r.customer(id),
+        _ => None,
+    };
+    let opts = EnrichOptions {
+        categorization: categorization(args.categorization),
+        country,
+        customer,
+    };
+    let (input, size): (Box<dyn Read>, Option<u64>) = match &args.file {
+        Some(path) => {
+            let f = File::open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        }
+        None => (Box::new(io::stdin().lock()), None),
+    };
+    let progress = progress_bar(size);
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let failed = stream(
+        &engine,
+        &opts,
+        BufReader::with_capacity(1 << 20, input),
+        &mut out,
+        &progress,
+    )
+    .map_err(|e| format!("I/O error: {e}"))?;
+    out.flush().map_err(|e| format!("I/O error: {e}"))?;
+    progress.finish_and_clear();
+    if failed > 0 {
+        eprintln!(
+            "txenrich: {failed} line(s) could not be enriched; see their error objects"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn categorization(arg: CategorizationArg) -> Categorization {
+    match arg {
+        CategorizationArg::Personal => Categorization::Personal,
+        CategorizationArg::Business => Categorization::Business,
+        CategorizationArg::None => Categorization::None,
+    }
+}
+
+/// Hidden unless standard error is a terminal; appears after a second, so
+/// short runs stay quiet.
+fn progress_bar(size: Option<u64>) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match size {
+        Some(n) => ProgressBar::with_draw_target(
+            Some(n),
+            indicatif::ProgressDrawTarget::stderr(),
+        )
+        .with_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr(),
+        )
+        .with_style(
+            ProgressStyle::with_template(
+                "{spinner} {bytes} read, {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.enable_steady_tick(Duration::from_millis(1000));
+    bar
+}
+
+/// Enriches every line of `input` into `out`; returns how many failed.
+pub fn stream(
+    engine: &Engine,
+    opts: &EnrichOptions<'_>,
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    progress: &ProgressBar,
+) -> io::Result<u64> {
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
+    let mut lines: Vec<(usize, usize)> = Vec::with_capacity(CHUNK_LINES);
+    let mut failed = 0u64;
+    loop {
+        chunk.clear();
+        lines.clear();
+        while lines.len() < CHUNK_LINES && chunk.len() < CHUNK_BYTES {
+            let start = chunk.len();
+            if input.read_until(b'\n', &mut chunk)? == 0 {
+                break;
+            }
+            lines.push((start, chunk.len()));
+        }
+        if lines.is_empty() {
+            return Ok(failed);
+        }
+        let results: Vec<(Vec<u8>, u64)> = lines
+            .par_chunks(BATCH_LIMIT)
+            .map(|batch| {
+                let mut buf = Vec::with_capacity(batch.len() * 512);
+                let mut bad = 0;
+                for &(s, e) in batch {
+                    if !enrich_line(engine, opts, &chunk[s..e], &mut buf) {
+                        bad += 1;
+                    }
+                }
+                (buf, bad)
+            })
+            .collect();
+        for (buf, bad) in results {
+            out.write_all(&buf)?;
+            failed += bad;
+        }
+        progress.inc(chunk.len() as u64);
+    }
+}
+
+/// Writes one output line; false when the line became an error object.
+fn enrich_line(
+    engine: &Engine,
+    opts: &EnrichOptions<'_>,
+    line: &[u8],
+    out: &mut Vec<u8>,
+) -> bool {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = match std::str::from_utf8(line) {
+        Ok(t) => t,
+        Err(e) => {
+            let err = Error::new(
+                ErrorClass::InvalidEncoding,
+                format!(
+                    "the line is not valid UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            );
+            write_error(out, &err, &String::from_utf8_lossy(line));
+            return false;
+        }
+    };
+    if text.trim().is_empty() {
+        write_error(
+            out,
+            &Error::new(
+                ErrorClass::JsonParseError,
+                "empty line: expected a JSON object",
+            ),
+            text,
+        );
+        return false;
+    }
+    let mark = out.len();
+    match engine.enrich_json(text, opts, out) {
+        Ok(_) => {
+            out.push(b'\n');
+            true
+        }
+        Err(err) => {
+            out.truncate(mark);
+            write_error(out, &err, text);
+            false
+        }
+    }
+}
+
+/// Salt Edge's error object with the failing line as `request`: the line's
+/// own JSON when it is JSON, else the line as a string.
+fn write_error(out: &mut Vec<u8>, err: &Error, line: &str) {
+    let mut v = err.to_json(None);
+    v["request"] = serde_json::Value::Null;
+    let text = serde_json::to_string(&v).unwrap_or_default();
+    // Splice the request in without re-serializing it.
+    let body = text.strip_suffix("null}").unwrap_or(&text);
+    out.extend_from_slice(body.as_bytes());
+    match serde_json::from_str::<&RawValue>(line) {
+        Ok(raw) => out.extend_from_slice(raw.get().as_bytes()),
+        Err(_) => {
+            let _ = serde_json::to_writer(&mut *out, line);
+        }
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_lines(input: &str) -> (Vec<serde_json::Value>, u64) {
+        let engine = Engine::builtin();
+        let mut out = Vec::new();
+        let failed = stream(
+            &engine,
+            &EnrichOptions::default(),
+            input.as_bytes(),
+            &mut out,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        let lines = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (lines, failed)
+    }
+
+    #[test]
+    fn one_line_out_per_line_in() {
+        let good = r#"{"id":"1","made_on":"2026-01-01","amount":-5,"currency_code":"EUR","description":"X"}"#;
+        let input = format!("{good}\nnot json\n\n{{\"id\":\"2\"}}\n{good}");
+        let (lines, failed) = run_lines(&input);
+        assert_eq!(lines.len(), 5);
+        assert_eq!(failed, 3);
+        assert_eq!(lines[0]["id"], "1");
+        assert_eq!(lines[1]["error"]["class"], "JsonParseError");
+        assert_eq!(lines[1]["request"], "not json");
+        assert_eq!(lines[2]["error"]["class"], "JsonParseError");
+        assert_eq!(lines[3]["error"]["class"], "WrongRequestFormat");
+        assert_eq!(lines[3]["request"]["id"], "2");
+        assert_eq!(lines[4]["id"], "1");
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_line() {
+        let engine = Engine::builtin();
+        let mut out = Vec::new();
+        let input: &[u8] = b"{\"id\":\"\xff\"}\n";
+        let failed = stream(
+            &engine,
+            &EnrichOptions::default(),
+            input,
+            &mut out,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(failed, 1);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["error"]["class"], "InvalidEncoding");
+    }
+
+    #[test]
+    fn order_is_kept_across_batches_and_chunks() {
+        let input: String = (0..(CHUNK_LINES + 250))
+            .map(|i| format!("{{\"id\":\"{i}\",\"made_on\":\"2026-01-01\",\"amount\":-1,\"currency_code\":\"EUR\",\"description\":\"SHOP {i}\"}}\n"))
+            .collect();
+        let (lines, failed) = run_lines(&input);
+        assert_eq!(failed, 0);
+        assert_eq!(lines.len(), CHUNK_LINES + 250);
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(l["id"], i.to_string());
+        }
+    }
+}

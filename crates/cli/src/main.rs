@@ -1,0 +1,156 @@
+//! `txenrich`: the command line of the txenrich engine.
+//!
+//! Each subcommand lives in its own module with a `run` function; see
+//! `txenrich --help`.
+
+mod cmd;
+mod enrich;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Offline transaction enrichment in Salt Edge's shape.
+#[derive(Parser)]
+#[command(name = "txenrich", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Salt Edge's categorization option.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CategorizationArg {
+    /// Salt Edge's personal tree.
+    Personal,
+    /// Salt Edge's business tree.
+    Business,
+    /// No category; merchants only.
+    None,
+}
+
+/// A category tree.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TreeArg {
+    /// The personal tree.
+    Personal,
+    /// The business tree.
+    Business,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrich JSON Lines of Salt Edge transactions (stdin when no FILE):
+    /// one output line per input line, in order.
+    Enrich {
+        /// Input file; standard input when absent.
+        file: Option<PathBuf>,
+        /// The category tree.
+        #[arg(long, value_enum, default_value = "personal")]
+        categorization: CategorizationArg,
+        /// The transactions' country (ISO 3166-1 alpha-2), when known.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// A customer-rules file written by `txenrich learn`.
+        #[arg(long, value_name = "FILE", requires = "customer_id")]
+        rules: Option<PathBuf>,
+        /// The customer whose rules apply.
+        #[arg(long, value_name = "ID", requires = "rules")]
+        customer_id: Option<String>,
+        /// A dictionary artifact written by `txenrich compile`, instead of
+        /// the embedded one.
+        #[arg(long, value_name = "FILE")]
+        dictionary: Option<PathBuf>,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Explain, for each JSON line (stdin when no FILE), how the engine
+    /// reads it: tokens, rules, dictionary aliases and candidates, result.
+    Explain {
+        /// Input file; standard input when absent.
+        file: Option<PathBuf>,
+        /// The category tree.
+        #[arg(long, value_enum, default_value = "personal")]
+        categorization: CategorizationArg,
+        /// The transactions' country, when known.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+    },
+    /// Print merchant records by id, as Salt Edge's `POST /merchants`.
+    Merchants {
+        /// Merchant ids (`extra.merchant_id` of enriched transactions).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// A dictionary artifact instead of the embedded one.
+        #[arg(long, value_name = "FILE")]
+        dictionary: Option<PathBuf>,
+    },
+    /// Print the categories, as Salt Edge's `GET /categories`.
+    Categories {
+        /// Only one tree.
+        #[arg(long = "type", value_enum)]
+        tree: Option<TreeArg>,
+    },
+    /// Apply a Salt Edge learn request (stdin when no FILE) to a rules file,
+    /// atomically.
+    Learn {
+        /// The customer-rules file; created when it does not exist.
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// The request body; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// Compile merchant sources (TSV files, or `data/merchants`
+    /// directories) into a dictionary artifact.
+    Compile {
+        /// Source files or directories.
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        /// Where to write the artifact.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Enrich {
+            file,
+            categorization,
+            country,
+            rules,
+            customer_id,
+            dictionary,
+            threads,
+        } => enrich::run(enrich::Args {
+            file,
+            categorization,
+            country,
+            rules,
+            customer_id,
+            dictionary,
+            threads,
+        }),
+        Command::Explain { file, categorization, country } => {
+            cmd::explain(file.as_deref(), categorization, country.as_deref())
+        }
+        Command::Merchants { ids, dictionary } => {
+            cmd::merchants(&ids, dictionary.as_deref())
+        }
+        Command::Categories { tree } => cmd::categories(tree),
+        Command::Learn { rules, file } => cmd::learn(&rules, file.as_deref()),
+        Command::Compile { sources, output } => {
+            cmd::compile(&sources, &output)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("txenrich: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! The merchant dictionary: sources → compiled artifact → lookup.
+//!
+//! Merchant sources (`data/merchants/*.tsv`) are compiled by [`compile`]
+//! into one artifact: an `fst` map from every normalized alias to its
+//! candidate merchants, a table of the aliases' first tokens (so that most
+//! tokens of a descriptor are rejected with one hash probe), and side tables
+//! of merchant records. [`Dictionary::from_bytes`] validates an artifact
+//! (magic, format version, checksum, every offset) and never panics on bad
+//! bytes; it reads borrowed bytes in place, so an embedded or memory-mapped
+//! artifact costs no copy.
+//!
+//! # Example
+//!
+//! ```
+//! use txenrich::dict::{compile, Dictionary};
+//! use txenrich::lexicon::{Lexicon, LexiconSources};
+//! use txenrich::text::{Field, NormText};
+//!
+//! let tsv = "cur:pret\tPret A Manger\t\tPRET A MANGER\tGB\thttps://www.pret.co.uk\tcafes_and_restaurants\tmeals\tcurated\n";
+//! let lexicon = Lexicon::parse(&LexiconSources::default()).unwrap();
+//! let (bytes, _) = compile(&[("uk.tsv", tsv)], &lexicon).unwrap();
+//! let dict = Dictionary::from_bytes(bytes).unwrap();
+//!
+//! let mut norm = NormText::new();
+//! norm.push_field("PRETAMANGER 0123 LONDON", Field::Description);
+//! let mut found = Vec::new();
+//! dict.find(&norm, &mut found);
+//! let m = dict.merchant(found[0].candidates(&dict).next().unwrap().0);
+//! assert_eq!(m.name(), "Pret A Manger");
+//! assert_eq!(m.id(), "cur:pret");
+//! ```
+
+mod compile;
+pub mod format;
+pub mod source;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+pub use compile::{CompileStats, compile, flags};
+pub use format::LoadError;
+pub use source::{CountryScope, NameMode, Origin, SourceError};
+
+use crate::taxonomy::{CategoryId, Taxonomy, Tree};
+use crate::text::{NormText, Token, TokenKind};
+use format::{SECTIONS, Section, u16_at, u32_at};
+
+/// The bytes of an artifact: borrowed for the whole program, or shared.
+#[derive(Clone, Debug)]
+enum Storage {
+    Static(&'static [u8]),
+    Shared(Arc<[u8]>),
+}
+
+impl Storage {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Storage::Static(b) => b,
+            Storage::Shared(b) => b,
+        }
+    }
+}
+
+/// A section of the artifact, usable as `fst` storage.
+#[derive(Clone, Debug)]
+struct Slice {
+    storage: Storage,
+    range: Range<usize>,
+}
+
+impl AsRef<[u8]> for Slice {
+    fn as_ref(&self) -> &[u8] {
+        &self.storage.bytes()[self.range.clone()]
+    }
+}
+
+/// A merchant's position in its dictionary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MerchantIdx(u32);
+
+impl MerchantIdx {
+    /// The index as a number.
+    pub fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A compiled merchant dictionary.
+#[derive(Clone, Debug)]
+pub struct Dictionary {
+    storage: Storage,
+    sections: [Range<usize>; SECTIONS.len()],
+    aliases: fst::Map<Slice>,
+    ids: fst::Map<Slice>,
+    categories: Vec<CategoryId>,
+    len: usize,
+}
+
+fn corrupt(m: impl Into<String>) -> LoadError {
+    LoadError::Corrupt(m.into())
+}
+
+impl Dictionary {
+    /// Loads an artifact from bytes the dictionary keeps.
+    pub fn from_bytes(
+        bytes: impl Into<Arc<[u8]>>,
+    ) -> Result<Dictionary, LoadError> {
+        Dictionary::load(Storage::Shared(bytes.into()))
+    }
+
+    /// Loads an artifact from bytes that live for the whole program, such
+    /// as `include_bytes!`, without copying them.
+    pub fn from_static(bytes: &'static [u8]) -> Result<Dictionary, LoadError> {
+        Dictionary::load(Storage::Static(bytes))
+    }
+
+    fn load(storage: Storage) -> Result<Dictionary, LoadError> {
+        let sections = format::read(storage.bytes())?;
+        let slice = |s: Section| Slice {
+            storage: storage.clone(),
+            range: sections[index(s)].clone(),
+        };
+        let aliases = fst::Map::new(slice(Section::Aliases))
+            .map_err(|e| corrupt(format!("aliases: {e}")))?;
+        let ids = fst::Map::new(slice(Section::Ids))
+            .map_err(|e| corrupt(format!("ids: {e}")))?;
+        let mut dict = Dictionary {
+            storage,
+            sections,
+            aliases,
+            ids,
+            categories: Vec::new(),
+            len: 0,
+        };
+        dict.validate()?;
+        Ok(dict)
+    }
+
+    fn section(&self, s: Section) -> &[u8] {
+        &self.storage.bytes()[self.sections[index(s)].clone()]
+    }
+
+    /// Checks every offset and string so that lookups never index out of
+    /// bounds or split a character.
+    fn validate(&mut self) -> Result<(), LoadError> {
+        let tax = Taxonomy::builtin();
+        let cats = std::str::from_utf8(self.section(Section::Categories))
+            .map_err(|_| corrupt("category table is not UTF-8"))?;
+        let mut categories = Vec::new();
+        for line in cats.lines() {
+            let (t, code) = line
+                .split_once(' ')
+                .ok_or_else(|| corrupt("bad category line"))?;
+            let tree = match t {
+                "p" => Tree::Personal,
+                "b" => Tree::Business,
+                _ => return Err(corrupt("bad category tree")),
+            };
+            categories.push(tax.find(tree, code).ok_or_else(|| {
+                corrupt(format!("unknown category {code:?}"))
+            })?);
+        }
+        let strings = self.section(Section::Strings);
+        let strings_str = std::str::from_utf8(strings)
+            .map_err(|_| corrupt("strings are not UTF-8"))?;
+        let check_str = |off: u32, len: u32| -> Result<(), LoadError> {
+            let (s, e) = (off as usize, off as usize + len as usize);
+            if e > strings.len()
+                || !strings_str.is_char_boundary(s)
+                || !strings_str.is_char_boundary(e)
+            {
+                return Err(corrupt("string reference out of bounds"));
+            }
+            Ok(())
+        };
+        let names = self.section(Section::Names);
+        if !names.len().is_multiple_of(format::NAME_RECORD) {
+            return Err(corrupt("name table has a partial record"));
+        }
+        let n_names = names.len() / format::NAME_RECORD;
+        for i in 0..n_names {
+            let r = &names[i * format::NAME_RECORD..];
+            if NameMode::from_u8(r[0]).is_none() {
+                return Err(corrupt("unknown name mode"));
+            }
+            check_str(u32_at(r, 4), u32_at(r, 8))?;
+        }
+        let countries = self.section(Section::Countries);
+        let records = self.section(Section::Merchants);
+        if !records.len().is_multiple_of(format::MERCHANT_RECORD) {
+            return Err(corrupt("merchant table has a partial record"));
+        }
+        let len = records.len() / format::MERCHANT_RECORD;
+        for i in 0..len {
+            let r = &records[i * format::MERCHANT_RECORD
+                ..(i + 1) * format::MERCHANT_RECORD];
+            for k in 0..4 {
+                check_str(u32_at(r, k * 8), u32_at(r, k * 8 + 4))?;
+            }
+            let (ns, nc) =
+                (u32_at(r, 32) as usize, usize::from(u16_at(r, 36)));
+            if ns + nc > n_names || nc == 0 {
+                return Err(corrupt("name range out of bounds"));
+            }
+            if Origin::from_u8(r[39]).is_none() {
+                return Err(corrupt("unknown origin"));
+            }
+            let c = u32_at(r, 40) as usize;
+            let ok = c + 2 <= countries.len()
+                && countries[c] <= 2
+                && c + 2 + 2 * usize::from(countries[c + 1])
+                    <= countries.len();
+            if !ok {
+                return Err(corrupt("country set out of bounds"));
+            }
+            for &slot in &r[44..52] {
+                if slot != 255 && usize::from(slot) >= categories.len() {
+                    return Err(corrupt("category index out of bounds"));
+                }
+            }
+            if r[44] == 255 || r[48] == 255 {
+                return Err(corrupt("merchant without a category"));
+            }
+        }
+        let cand = self.section(Section::Candidates);
+        if !cand.len().is_multiple_of(4) {
+            return Err(corrupt("candidate table has a partial entry"));
+        }
+        let n_cand = cand.len() / 4;
+        for i in 0..n_cand {
+            if (u32_at(cand, i * 4) & 0x00ff_ffff) as usize >= len {
+                return Err(corrupt("candidate points past the merchants"));
+            }
+        }
+        let mut stream = self.aliases.stream();
+        use fst::Streamer;
+        while let Some((_, v)) = stream.next() {
+            let (off, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+            if count == 0 || off + count > n_cand {
+                return Err(corrupt("alias points past the candidates"));
+            }
+        }
+        let mut stream = self.ids.stream();
+        while let Some((_, v)) = stream.next() {
+            if v as usize >= len {
+                return Err(corrupt("id points past the merchants"));
+            }
+        }
+        let table = self.section(Section::FirstTokens);
+        let slots_ok = table.len() >= 8 && {
+            let slots = format::u64_at(table, 0);
+            slots.is_power_of_two()
+                && slots.checked_mul(8).and_then(|b| b.checked_add(8))
+                    == Some(table.len() as u64)
+        };
+        if !slots_ok
+            || (8..table.len())
+                .step_by(8)
+                .all(|i| format::u64_at(table, i) != 0)
+        {
+            return Err(corrupt("first-token table is malformed"));
+        }
+        self.categories = categories;
+        self.len = len;
+        Ok(())
+    }
+
+    /// The number of merchants.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the dictionary holds no merchant.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The number of distinct normalized aliases.
+    pub fn alias_count(&self) -> usize {
+        self.aliases.len()
+    }
+
+    /// The artifact's size in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.storage.bytes().len()
+    }
+
+    /// The merchant with a stable id (`wd:Q37158`, `cur:netflix`).
+    pub fn find_id(&self, id: &str) -> Option<MerchantIdx> {
+        self.ids.get(id).map(|i| MerchantIdx(i as u32))
+    }
+
+    /// A merchant's record.
+    ///
+    /// # Panics
+    ///
+    /// When `idx` does not come from this dictionary.
+    pub fn merchant(&self, idx: MerchantIdx) -> Merchant<'_> {
+        assert!(idx.as_usize() < self.len, "merchant index out of range");
+        Merchant { dict: self, idx }
+    }
+
+    /// Every merchant, in id order.
+    pub fn merchants(&self) -> impl Iterator<Item = Merchant<'_>> {
+        (0..self.len as u32)
+            .map(|i| Merchant { dict: self, idx: MerchantIdx(i) })
+    }
+
+    fn string(&self, off: u32, len: u32) -> &str {
+        let b = self.section(Section::Strings);
+        // Validated at load: in bounds and on character boundaries.
+        std::str::from_utf8(&b[off as usize..off as usize + len as usize])
+            .unwrap_or("")
+    }
+
+    fn first_token_known(&self, token: &[u8]) -> bool {
+        format::hash_table_contains(
+            self.section(Section::FirstTokens),
+            format::token_hash(token),
+        )
+    }
+
+    /// Finds every alias in `norm`: for each token where an alias starts,
+    /// the longest alias starting there, token-bounded, across tokens joined
+    /// by a space or written together (`MC DONALDS`, `PRETAMANGER`), and
+    /// completed when a long name was cut short at the end of a token
+    /// (`BRITISH HEART FOUNDATI`). Matches never span noise or two fields.
+    pub fn find(&self, norm: &NormText, out: &mut Vec<DictMatch>) {
+        let tokens = norm.tokens();
+        let text = norm.text().as_bytes();
+        let fst = self.aliases.as_fst();
+        for i in 0..tokens.len() {
+            let t = &tokens[i];
+            if t.kind == TokenKind::Noise {
+                continue;
+            }
+            let tok = &text[t.range()];
+            let joinable = tok.len() <= 3
+                && tokens.get(i + 1).is_some_and(|n| {
+                    n.kind != TokenKind::Noise && n.field == t.field
+                });
+            let known = self.first_token_known(tok)
+                || (joinable && self.join_known(norm, i));
+            if !known {
+                continue;
+            }
+            let mut best: Option<DictMatch> = None;
+            let mut walk =
+                Walk { fst, tokens, text, start: i, best: &mut best };
+            walk.start();
+            if let Some(m) = best {
+                out.push(m);
+            }
+        }
+    }
+
+    fn join_known(&self, norm: &NormText, i: usize) -> bool {
+        let t = norm.tokens();
+        let mut buf = [0u8; 64];
+        let a = norm.token_text(&t[i]).as_bytes();
+        let b = norm.token_text(&t[i + 1]).as_bytes();
+        if a.len() + b.len() > buf.len() {
+            return false;
+        }
+        buf[..a.len()].copy_from_slice(a);
+        buf[a.len()..a.len() + b.len()].copy_from_slice(b);
+        self.first_token_known(&buf[..a.len() + b.len()])
+    }
+
+    fn candidate(&self, i: usize) -> (MerchantIdx, u8) {
+        let v = u32_at(self.section(Section::Candidates), i * 4);
+        (MerchantIdx(v & 0x00ff_ffff), (v >> 24) as u8)
+    }
+
+    /// Looks up one normalized alias exactly.
+    pub fn get(&self, key: &str) -> Option<u64> {
+        self.aliases.get(key)
+    }
+}
+
+fn index(s: Section) -> usize {
+    SECTIONS.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+impl Origin {
+    fn from_u8(b: u8) -> Option<Origin> {
+        match b {
+            0 => Some(Origin::Curated),
+            1 => Some(Origin::Nsi),
+            2 => Some(Origin::CardNetwork),
+            _ => None,
+        }
+    }
+}
+
+/// An alias found in a descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DictMatch {
+    /// Index of the first token.
+    pub first: u32,
+    /// Index of the last token (inclusive).
+    pub last: u32,
+    /// Bytes of the normalized alias.
+    pub len: u32,
+    /// [`DictMatch::TRUNCATED`], [`DictMatch::JOINED`].
+    pub how: u8,
+    value: u64,
+}
+
+impl DictMatch {
+    /// The descriptor held only the start of the alias.
+    pub const TRUNCATED: u8 = 1;
+    /// Two descriptor tokens were read as one (`MC DONALDS`).
+    pub const JOINED: u8 = 2;
+
+    /// The candidate merchants of the alias with their alias flags
+    /// ([`flags`]): strong before weak, curated first.
+    pub fn candidates<'d>(
+        &self,
+        dict: &'d Dictionary,
+    ) -> impl Iterator<Item = (MerchantIdx, u8)> + 'd {
+        let (off, count) =
+            ((self.value >> 8) as usize, (self.value & 0xff) as usize);
+        (off..off + count).map(move |i| dict.candidate(i))
+    }
+}
+
+struct Walk<'a, 'b> {
+    fst: &'a fst::raw::Fst<Slice>,
+    tokens: &'a [Token],
+    text: &'a [u8],
+    start: usize,
+    best: &'b mut Option<DictMatch>,
+}
+
+/// How many tokens an alias may span.
+const MAX_TOKENS: usize = 10;
+/// A cut-short alias is completed only when this many bytes were read.
+const MIN_TRUNCATED: u32 = 12;
+
+impl Walk<'_, '_> {
+    fn start(&mut self) {
+        let root = self.fst.root();
+        let tok = &self.tokens[self.start];
+        if let Some((node, out)) = feed(
+            self.fst,
+            root,
+            fst::raw::Output::zero(),
+            &self.text[tok.range()],
+        ) {
+            self.after_token(node, out, self.start, tok.end - tok.start, 0);
+        }
+    }
+
+    fn after_token(
+        &mut self,
+        node: fst::raw::Node<'_>,
+        out: fst::raw::Output,
+        j: usize,
+        len: u32,
+        how: u8,
+    ) {
+        let mut found = false;
+        if node.is_final() {
+            self.offer(j, len, how, out.cat(node.final_output()).value());
+            found = true;
+        }
+        let next = j + 1;
+        let can_continue = next - self.start < MAX_TOKENS
+            && self.tokens.get(next).is_some_and(|n| {
+                n.kind != TokenKind::Noise && n.field == self.tokens[j].field
+            });
+        if can_continue {
+            let n = &self.tokens[next];
+            let bytes = &self.text[n.range()];
+            let nlen = n.end - n.start;
+            if let Some((sp, o)) = feed(self.fst, node, out, b" ")
+                && let Some((nd, o2)) = feed(self.fst, sp, o, bytes)
+            {
+                self.after_token(nd, o2, next, len + 1 + nlen, how);
+                found = true;
+            }
+            if let Some((nd, o2)) = feed(self.fst, node, out, bytes) {
+                // Glued tokens (`REMA1000`) were one word in the descriptor:
+                // reading them together is not a join.
+                let h = if n.has(Token::GLUED) {
+                    how
+                } else {
+                    how | DictMatch::JOINED
+                };
+                self.after_token(nd, o2, next, len + nlen, h);
+                found = true;
+            }
+        }
+        if !found
+            && len >= MIN_TRUNCATED
+            && let Some((extra, value)) =
+                unique_completion(self.fst, node, out)
+        {
+            self.offer(j, len + extra, how | DictMatch::TRUNCATED, value);
+        }
+    }
+
+    fn offer(&mut self, last: usize, len: u32, how: u8, value: u64) {
+        let m = DictMatch {
+            first: self.start as u32,
+            last: last as u32,
+            len,
+            how,
+            value,
+        };
+        let better = match self.best {
+            None => true,
+            // Longer wins; at equal length, an exact reading beats a joined
+            // or completed one.
+            Some(b) => (m.len, u8::MAX - m.how) > (b.len, u8::MAX - b.how),
+        };
+        if better {
+            *self.best = Some(m);
+        }
+    }
+}
+
+fn feed<'f>(
+    fst: &'f fst::raw::Fst<Slice>,
+    mut node: fst::raw::Node<'f>,
+    mut out: fst::raw::Output,
+    bytes: &[u8],
+) -> Option<(fst::raw::Node<'f>, fst::raw::Output)> {
+    for &b in bytes {
+        let i = node.find_input(b)?;
+        let t = node.transition(i);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    Some((node, out))
+}
+
+/// When exactly one path leads from `node` to a final state, its length and
+/// the value there.
+fn unique_completion<'f>(
+    fst: &'f fst::raw::Fst<Slice>,
+    mut node: fst::raw::Node<'f>,
+    mut out: fst::raw::Output,
+) -> Option<(u32, u64)> {
+    for extra in 0..48u32 {
+        if node.is_final() {
+            return (extra > 0)
+                .then(|| (extra, out.cat(node.final_output()).value()));
+        }
+        if node.len() != 1 {
+            return None;
+        }
+        let t = node.transition(0);
+        out = out.cat(t.out);
+        node = fst.node(t.addr);
+    }
+    None
+}
+
+/// A merchant's record in a dictionary.
+#[derive(Clone, Copy, Debug)]
+pub struct Merchant<'d> {
+    dict: &'d Dictionary,
+    idx: MerchantIdx,
+}
+
+impl<'d> Merchant<'d> {
+    fn record(&self) -> &'d [u8] {
+        let r = self.dict.section(Section::Merchants);
+        &r[self.idx.as_usize() * format::MERCHANT_RECORD
+            ..(self.idx.as_usize() + 1) * format::MERCHANT_RECORD]
+    }
+
+    fn str_field(&self, k: usize) -> &'d str {
+        let r = self.record();
+        self.dict.string(u32_at(r, k * 8), u32_at(r, k * 8 + 4))
+    }
+
+    /// Its position in the dictionary.
+    pub fn idx(&self) -> MerchantIdx {
+        self.idx
+    }
+
+    /// The stable id.
+    pub fn id(&self) -> &'d str {
+        self.str_field(0)
+    }
+
+    /// The display name.
+    pub fn name(&self) -> &'d str {
+        self.str_field(1)
+    }
+
+    /// The website, or `""`.
+    pub fn website(&self) -> &'d str {
+        self.str_field(2)
+    }
+
+    /// Provenance.
+    pub fn source(&self) -> &'d str {
+        self.str_field(3)
+    }
+
+    /// The names with their modes, the display name first.
+    pub fn names(&self) -> impl Iterator<Item = (NameMode, &'d str)> + 'd {
+        let r = self.record();
+        let (start, count) =
+            (u32_at(r, 32) as usize, usize::from(u16_at(r, 36)));
+        let dict = self.dict;
+        (start..start + count).map(move |i| {
+            let n = &dict.section(Section::Names)[i * format::NAME_RECORD..];
+            (
+                NameMode::from_u8(n[0]).unwrap_or(NameMode::AlternativeName),
+                dict.string(u32_at(n, 4), u32_at(n, 8)),
+            )
+        })
+    }
+
+    /// Where the merchant came from.
+    pub fn origin(&self) -> Origin {
+        Origin::from_u8(self.record()[39]).unwrap_or(Origin::Nsi)
+    }
+
+    /// True when the merchant may be in `country`.
+    pub fn in_country(&self, country: [u8; 2]) -> bool {
+        let c = self.dict.section(Section::Countries);
+        let off = u32_at(self.record(), 40) as usize;
+        let (mode, count) = (c[off], usize::from(c[off + 1]));
+        let list = &c[off + 2..off + 2 + 2 * count];
+        let listed = list.chunks_exact(2).any(|x| x == country);
+        match mode {
+            0 => true,
+            1 => listed,
+            _ => !listed,
+        }
+    }
+
+    /// The single country a merchant is limited to, if it is limited to one.
+    pub fn only_country(&self) -> Option<[u8; 2]> {
+        let c = self.dict.section(Section::Countries);
+        let off = u32_at(self.record(), 40) as usize;
+        (c[off] == 1 && c[off + 1] == 1).then(|| [c[off + 2], c[off + 3]])
+    }
+
+    /// Its categories in a tree, primary first.
+    pub fn categories(
+        &self,
+        tree: Tree,
+    ) -> impl Iterator<Item = CategoryId> + 'd {
+        let base = if tree == Tree::Personal { 44 } else { 48 };
+        let slots = &self.record()[base..base + 4];
+        let cats = &self.dict.categories;
+        slots
+            .iter()
+            .take_while(|&&s| s != 255)
+            .filter_map(move |&s| cats.get(usize::from(s)).copied())
+    }
+
+    /// Salt Edge's merchant object: `id`, `names`, `address`, `contact`.
+    pub fn to_json(self) -> serde_json::Value {
+        let names: Vec<serde_json::Value> = self
+            .names()
+            .map(|(mode, value)| serde_json::json!({"mode": mode.as_str(), "value": value}))
+            .collect();
+        let mut address = serde_json::Map::new();
+        if let Some(c) = self.only_country() {
+            address.insert(
+                "country_code".into(),
+                String::from_utf8_lossy(&c).into_owned().into(),
+            );
+        }
+        let mut contact = Vec::new();
+        if !self.website().is_empty() {
+            contact.push(serde_json::json!({"mode": "website", "value": self.website()}));
+        }
+        serde_json::json!({"id": self.id(), "names": names, "address": address, "contact": contact})
+    }
+}

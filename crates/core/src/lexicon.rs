@@ -1,0 +1,376 @@
+//! Word lists: stop-words, people's names, cities, countries, legal forms
+//! and payment facilitators (`data/text/`).
+//!
+//! The dictionary compiler uses them to decide which one-word aliases are
+//! too common to match on their own; the engine uses them to tell people
+//! from organisations, to read the country and city at the end of a
+//! descriptor, and to strip facilitators and legal forms from names.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::text::normalize;
+
+/// What a payment facilitator does with the payment (see
+/// `data/text/facilitators.tsv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FacilitatorKind {
+    /// Takes the payment for a merchant behind it (Square, SumUp).
+    Intermediary,
+    /// A wallet or pass-through (PayPal, Klarna).
+    Wallet,
+    /// A platform that is the merchant unless a known brand follows.
+    Platform,
+}
+
+/// A payment facilitator's printed form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facilitator {
+    /// Normalized tokens.
+    pub tokens: Vec<String>,
+    /// True when the last token must be followed by `*`.
+    pub needs_star: bool,
+    /// What it does.
+    pub kind: FacilitatorKind,
+    /// How it is written.
+    pub name: String,
+}
+
+/// A country as a row of `countries.tsv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountryInfo {
+    /// ISO alpha-2, upper case.
+    pub alpha2: [u8; 2],
+    /// The main currency.
+    pub currency: String,
+}
+
+/// The word lists, parsed.
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    /// Generic words, normalized.
+    pub stopwords: HashSet<String>,
+    /// Words printed around merchant names, never part of them.
+    pub descriptor_words: HashSet<String>,
+    /// Given names, normalized.
+    pub first_names: HashSet<String>,
+    /// Surnames, normalized.
+    pub surnames: HashSet<String>,
+    /// City name (normalized, possibly several tokens) → countries.
+    pub cities: HashMap<String, Vec<[u8; 2]>>,
+    /// The largest number of tokens in a city name.
+    pub city_max_tokens: usize,
+    /// Region code (US states, Canadian provinces), lower case → country.
+    pub regions: HashMap<String, [u8; 2]>,
+    /// Country codes (alpha-2 and alpha-3, lower case) and names
+    /// (normalized) → alpha-2.
+    pub country_names: HashMap<String, [u8; 2]>,
+    /// Currency → the countries using it.
+    pub currency_countries: HashMap<String, Vec<[u8; 2]>>,
+    /// Legal forms as normalized token sequences, longest first.
+    pub legal_forms: Vec<Vec<String>>,
+    /// Payment facilitators, longest pattern first.
+    pub facilitators: Vec<Facilitator>,
+}
+
+/// The texts a [`Lexicon`] is parsed from, one per file of `data/text/`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LexiconSources<'a> {
+    /// `stopwords.txt`
+    pub stopwords: &'a str,
+    /// `descriptor_words.txt`
+    pub descriptor_words: &'a str,
+    /// `first_names.txt`
+    pub first_names: &'a str,
+    /// `surnames.txt`
+    pub surnames: &'a str,
+    /// `cities.tsv`
+    pub cities: &'a str,
+    /// `regions.tsv`
+    pub regions: &'a str,
+    /// `countries.tsv`
+    pub countries: &'a str,
+    /// `legal_forms.txt`
+    pub legal_forms: &'a str,
+    /// `facilitators.tsv`
+    pub facilitators: &'a str,
+}
+
+impl LexiconSources<'static> {
+    /// The lists embedded in the library.
+    pub fn builtin() -> LexiconSources<'static> {
+        LexiconSources {
+            stopwords: include_str!("../../../data/text/stopwords.txt"),
+            descriptor_words: include_str!(
+                "../../../data/text/descriptor_words.txt"
+            ),
+            first_names: include_str!("../../../data/text/first_names.txt"),
+            surnames: include_str!("../../../data/text/surnames.txt"),
+            cities: include_str!("../../../data/text/cities.tsv"),
+            regions: include_str!("../../../data/text/regions.tsv"),
+            countries: include_str!("../../../data/text/countries.tsv"),
+            legal_forms: include_str!("../../../data/text/legal_forms.txt"),
+            facilitators: include_str!("../../../data/text/facilitators.tsv"),
+        }
+    }
+}
+
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+}
+
+fn word_set(text: &str) -> HashSet<String> {
+    lines(text)
+        .map(|(_, l)| normalize(l.trim()))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn alpha2(s: &str) -> Option<[u8; 2]> {
+    match s.trim().as_bytes() {
+        &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+            Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()])
+        }
+        _ => None,
+    }
+}
+
+impl Lexicon {
+    /// Parses the lists. Errors name the file and line.
+    pub fn parse(src: &LexiconSources<'_>) -> Result<Lexicon, String> {
+        let mut lex = Lexicon {
+            stopwords: word_set(src.stopwords),
+            descriptor_words: word_set(src.descriptor_words),
+            first_names: word_set(src.first_names),
+            surnames: word_set(src.surnames),
+            ..Lexicon::default()
+        };
+        for (n, line) in lines(src.cities) {
+            let mut cols = line.split('\t');
+            let (Some(city), Some(cc)) = (cols.next(), cols.next()) else {
+                return Err(format!(
+                    "cities.tsv line {n}: expected city<TAB>country"
+                ));
+            };
+            let cc = alpha2(cc).ok_or_else(|| {
+                format!("cities.tsv line {n}: bad country {cc:?}")
+            })?;
+            let key = normalize(city);
+            if key.is_empty() {
+                continue;
+            }
+            lex.city_max_tokens =
+                lex.city_max_tokens.max(key.split(' ').count());
+            let e = lex.cities.entry(key).or_default();
+            if !e.contains(&cc) {
+                e.push(cc);
+            }
+        }
+        for (n, line) in lines(src.regions) {
+            let mut cols = line.split('\t');
+            let (Some(code), Some(_name), Some(cc)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                return Err(format!(
+                    "regions.tsv line {n}: expected code<TAB>name<TAB>country"
+                ));
+            };
+            let cc = alpha2(cc).ok_or_else(|| {
+                format!("regions.tsv line {n}: bad country {cc:?}")
+            })?;
+            lex.regions.insert(code.trim().to_ascii_lowercase(), cc);
+        }
+        for (n, line) in lines(src.countries) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() < 3 {
+                return Err(format!(
+                    "countries.tsv line {n}: expected alpha2<TAB>alpha3<TAB>currency<TAB>names"
+                ));
+            }
+            let cc = alpha2(cols[0]).ok_or_else(|| {
+                format!("countries.tsv line {n}: bad alpha-2 {:?}", cols[0])
+            })?;
+            lex.country_names.insert(cols[0].trim().to_ascii_lowercase(), cc);
+            lex.country_names.insert(cols[1].trim().to_ascii_lowercase(), cc);
+            let currency = cols[2].trim().to_string();
+            if !currency.is_empty() {
+                let e = lex.currency_countries.entry(currency).or_default();
+                if !e.contains(&cc) {
+                    e.push(cc);
+                }
+            }
+            if let Some(names) = cols.get(3) {
+                for name in names.split('|') {
+                    let key = normalize(name);
+                    if !key.is_empty() {
+                        lex.country_names.entry(key).or_insert(cc);
+                    }
+                }
+            }
+        }
+        let mut forms: Vec<Vec<String>> = lines(src.legal_forms)
+            .map(|(_, l)| {
+                normalize(l.trim())
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|v| !v.is_empty() && !v[0].is_empty())
+            .collect();
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        lex.legal_forms = forms;
+        for (n, line) in lines(src.facilitators) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() != 3 {
+                return Err(format!(
+                    "facilitators.tsv line {n}: expected pattern<TAB>kind<TAB>name"
+                ));
+            }
+            let pattern = cols[0].trim();
+            let (body, needs_star) = match pattern.strip_suffix('*') {
+                Some(b) => (b, true),
+                None => (pattern, false),
+            };
+            let tokens: Vec<String> =
+                normalize(body).split(' ').map(str::to_string).collect();
+            if tokens.iter().any(String::is_empty) {
+                return Err(format!(
+                    "facilitators.tsv line {n}: empty pattern"
+                ));
+            }
+            let kind = match cols[1].trim() {
+                "intermediary" => FacilitatorKind::Intermediary,
+                "wallet" => FacilitatorKind::Wallet,
+                "platform" => FacilitatorKind::Platform,
+                other => {
+                    return Err(format!(
+                        "facilitators.tsv line {n}: unknown kind {other:?}"
+                    ));
+                }
+            };
+            lex.facilitators.push(Facilitator {
+                tokens,
+                needs_star,
+                kind,
+                name: cols[2].trim().to_string(),
+            });
+        }
+        lex.facilitators.sort_by_key(|f| std::cmp::Reverse(f.tokens.len()));
+        Ok(lex)
+    }
+
+    /// True for a word that names a person: a listed given name or surname.
+    pub fn is_person_name(&self, word: &str) -> bool {
+        self.first_names.contains(word) || self.surnames.contains(word)
+    }
+
+    /// True for a one-token alias too common to identify a merchant alone:
+    /// a stop-word, a person's name, a city, a country or region code, or a
+    /// word of two letters or fewer.
+    pub fn is_weak_word(&self, word: &str) -> bool {
+        word.len() <= 2
+            || word.bytes().all(|b| b.is_ascii_digit())
+            || self.stopwords.contains(word)
+            || self.is_person_name(word)
+            || self.cities.contains_key(word)
+            || self.country_names.contains_key(word)
+            || self.regions.contains_key(word)
+            || self.legal_forms.iter().any(|f| f.len() == 1 && f[0] == word)
+    }
+
+    /// The number of tokens of the legal form that `tokens` starts with.
+    pub fn legal_form_at(&self, tokens: &[&str]) -> usize {
+        self.legal_forms
+            .iter()
+            .find(|f| {
+                f.len() <= tokens.len()
+                    && f.iter().zip(tokens).all(|(a, b)| a == b)
+            })
+            .map_or(0, Vec::len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> Lexicon {
+        Lexicon::parse(&LexiconSources {
+            stopwords: "# c\nShop\nMarkt\n",
+            descriptor_words: "on\n",
+            first_names: "Łukasz\nJane\n",
+            surnames: "Müller\n",
+            cities: "New York\tUS\nValencia\tES\nValencia\tVE\nMünchen\tDE\n",
+            regions: "NY\tNew York\tUS\n",
+            countries: "DE\tDEU\tEUR\tDEUTSCHLAND|GERMANY\nAT\tAUT\tEUR\tÖSTERREICH\n",
+            legal_forms: "GmbH\nGmbH & Co. KG\nS.A.\nSp. z o.o.\n",
+            facilitators: "sq*\tintermediary\tSquare\npaypal europe\twallet\tPayPal\n",
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn parses_lists() {
+        let l = lex();
+        assert!(l.stopwords.contains("shop"));
+        assert!(l.is_person_name("lukasz"));
+        assert!(l.is_person_name("muller"));
+        assert_eq!(l.cities["valencia"], [*b"ES", *b"VE"]);
+        assert_eq!(l.cities["munchen"], [*b"DE"]);
+        assert_eq!(l.city_max_tokens, 2);
+        assert_eq!(l.regions["ny"], *b"US");
+        assert_eq!(l.country_names["deu"], *b"DE");
+        assert_eq!(l.country_names["osterreich"], *b"AT");
+        assert_eq!(l.currency_countries["EUR"], [*b"DE", *b"AT"]);
+    }
+
+    #[test]
+    fn legal_forms_longest_first() {
+        let l = lex();
+        assert_eq!(l.legal_form_at(&["gmbh", "co", "kg", "berlin"]), 3);
+        assert_eq!(l.legal_form_at(&["gmbh"]), 1);
+        assert_eq!(l.legal_form_at(&["sp", "z", "o", "o"]), 4);
+        assert_eq!(l.legal_form_at(&["s", "a"]), 2);
+        assert_eq!(l.legal_form_at(&["sa"]), 0);
+    }
+
+    #[test]
+    fn facilitators_longest_first() {
+        let l = lex();
+        assert_eq!(l.facilitators[0].tokens, ["paypal", "europe"]);
+        assert!(l.facilitators[1].needs_star);
+    }
+
+    #[test]
+    fn weak_words() {
+        let l = lex();
+        for w in ["shop", "ee", "jane", "valencia", "deu", "ny", "1234"] {
+            assert!(l.is_weak_word(w), "{w}");
+        }
+        assert!(!l.is_weak_word("tesco"));
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = Lexicon::parse(&LexiconSources {
+            cities: "X\n",
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(e.starts_with("cities.tsv line 1"), "{e}");
+        let e = Lexicon::parse(&LexiconSources {
+            facilitators: "a\tbogus\tA\n",
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("unknown kind"), "{e}");
+    }
+
+    #[test]
+    fn builtin_lists_parse() {
+        Lexicon::parse(&LexiconSources::builtin()).unwrap();
+    }
+}

@@ -1,0 +1,249 @@
+//! Writing an enriched transaction as JSON without re-serializing the
+//! fields it came with.
+//!
+//! The input's fields are copied byte for byte, in order; `category` is
+//! replaced, the engine's `extra` fields replace any previous values and
+//! come after the input's own `extra` fields, and `merchant` is written (or
+//! replaced) last. The result parses to the same JSON as building the
+//! object field by field would, which the tests check.
+
+use crate::engine::{CustomerCategory, Engine, Enrichment, MerchantRef};
+use crate::json::{RawObject, RawTransaction, write_f64, write_str};
+
+/// `extra` fields the engine owns: any input value is replaced.
+const ENGINE_EXTRA: [&str; 4] = [
+    "categorization_confidence",
+    "merchant_id",
+    "customer_category_code",
+    "customer_category_name",
+];
+
+pub(crate) fn write_enriched(
+    engine: &Engine,
+    raw: &RawTransaction<'_>,
+    e: &Enrichment,
+    categorized: bool,
+    out: &mut Vec<u8>,
+) {
+    out.push(b'{');
+    let mut first = true;
+    let mut wrote = (false, false, false); // category, extra, merchant
+    let category = if categorized { engine.category_code(e) } else { None };
+    for (key, value) in &raw.object.fields {
+        let key = key.as_ref();
+        match key {
+            "category" if category.is_some() => {
+                if !wrote.0 {
+                    sep(out, &mut first);
+                    write_category(out, category);
+                    wrote.0 = true;
+                }
+            }
+            "extra" => {
+                if !wrote.1 {
+                    sep(out, &mut first);
+                    write_extra(
+                        out,
+                        raw.extra.as_ref(),
+                        engine,
+                        e,
+                        categorized,
+                    );
+                    wrote.1 = true;
+                }
+            }
+            "merchant" => {
+                if !wrote.2 {
+                    sep(out, &mut first);
+                    write_merchant(out, engine, e);
+                    wrote.2 = true;
+                }
+            }
+            _ => {
+                sep(out, &mut first);
+                write_str(out, key);
+                out.push(b':');
+                out.extend_from_slice(value.get().as_bytes());
+            }
+        }
+    }
+    if !wrote.0 && category.is_some() {
+        sep(out, &mut first);
+        write_category(out, category);
+    }
+    if !wrote.1 {
+        sep(out, &mut first);
+        write_extra(out, None, engine, e, categorized);
+    }
+    if !wrote.2 {
+        sep(out, &mut first);
+        write_merchant(out, engine, e);
+    }
+    out.push(b'}');
+}
+
+fn sep(out: &mut Vec<u8>, first: &mut bool) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+}
+
+fn write_category(out: &mut Vec<u8>, code: Option<&str>) {
+    out.extend_from_slice(b"\"category\":");
+    match code {
+        Some(c) => write_str(out, c),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn write_extra(
+    out: &mut Vec<u8>,
+    extra: Option<&RawObject<'_>>,
+    engine: &Engine,
+    e: &Enrichment,
+    categorized: bool,
+) {
+    out.extend_from_slice(b"\"extra\":{");
+    let mut first = true;
+    if let Some(extra) = extra {
+        for (key, value) in &extra.fields {
+            if ENGINE_EXTRA.contains(&key.as_ref()) {
+                continue;
+            }
+            sep(out, &mut first);
+            write_str(out, key);
+            out.push(b':');
+            out.extend_from_slice(value.get().as_bytes());
+        }
+    }
+    if categorized && e.category.is_some() {
+        sep(out, &mut first);
+        out.extend_from_slice(b"\"categorization_confidence\":");
+        write_f64(out, (f64::from(e.confidence) * 100.0).round() / 100.0);
+    }
+    if let Some(MerchantRef::Known(idx)) = &e.merchant {
+        sep(out, &mut first);
+        out.extend_from_slice(b"\"merchant_id\":");
+        write_str(out, engine.dictionary().merchant(*idx).id());
+    }
+    match &e.customer_category {
+        Some(CustomerCategory::Code(id)) => {
+            sep(out, &mut first);
+            out.extend_from_slice(b"\"customer_category_code\":");
+            write_str(out, engine.taxonomy().code(*id));
+        }
+        Some(CustomerCategory::Name(name)) => {
+            sep(out, &mut first);
+            out.extend_from_slice(b"\"customer_category_name\":");
+            write_str(out, name);
+        }
+        None => {}
+    }
+    out.push(b'}');
+}
+
+fn write_merchant(out: &mut Vec<u8>, engine: &Engine, e: &Enrichment) {
+    out.extend_from_slice(b"\"merchant\":");
+    let country = e.country.map(|c| c.bytes());
+    match &e.merchant {
+        None => out.extend_from_slice(b"null"),
+        Some(MerchantRef::Known(idx)) => {
+            let m = engine.dictionary().merchant(*idx);
+            out.extend_from_slice(b"{\"id\":");
+            write_str(out, m.id());
+            out.extend_from_slice(b",\"names\":[");
+            for (i, (mode, value)) in m.names().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"mode\":");
+                write_str(out, mode.as_str());
+                out.extend_from_slice(b",\"value\":");
+                write_str(out, value);
+                out.push(b'}');
+            }
+            out.extend_from_slice(b"],\"address\":{");
+            let cc = m.only_country().or(country.filter(|c| m.in_country(*c)));
+            if let Some(cc) = cc {
+                out.extend_from_slice(b"\"country_code\":");
+                write_str(out, std::str::from_utf8(&cc).unwrap_or(""));
+            }
+            out.extend_from_slice(b"},\"contact\":[");
+            if !m.website().is_empty() {
+                out.extend_from_slice(b"{\"mode\":\"website\",\"value\":");
+                write_str(out, m.website());
+                out.push(b'}');
+            }
+            out.extend_from_slice(b"]}");
+        }
+        Some(MerchantRef::Cleansed(name)) => {
+            out.extend_from_slice(
+                b"{\"id\":null,\"names\":[{\"mode\":\"name\",\"value\":",
+            );
+            write_str(out, name);
+            out.extend_from_slice(b"}],\"address\":{");
+            if let Some(cc) = country {
+                out.extend_from_slice(b"\"country_code\":");
+                write_str(out, std::str::from_utf8(&cc).unwrap_or(""));
+            }
+            out.extend_from_slice(b"},\"contact\":[]}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Categorization;
+    use crate::{Engine, EnrichOptions};
+    use serde_json::Value;
+
+    fn run(line: &str, categorization: Categorization) -> Value {
+        let engine = Engine::builtin();
+        let mut out = Vec::new();
+        let opts = EnrichOptions { categorization, ..Default::default() };
+        engine.enrich_json(line, &opts, &mut out).unwrap();
+        serde_json::from_slice(&out).expect("output is JSON")
+    }
+
+    #[test]
+    fn keeps_every_input_field_verbatim_and_in_order() {
+        let line = r#"{"id":"a","made_on":"2026-01-02","amount":-1.50,"currency_code":"GBP","description":"ATM WITHDRAWAL","category":"old","x":{"deep":[1,2.0]},"extra":{"payee":"Y","categorization_confidence":0.1,"tags":["t"]},"duplicated":false}"#;
+        let engine = Engine::builtin();
+        let mut out = Vec::new();
+        engine.enrich_json(line, &EnrichOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        // Untouched fields are copied byte for byte.
+        assert!(text.starts_with(r#"{"id":"a","made_on":"2026-01-02","amount":-1.50,"currency_code":"GBP","description":"ATM WITHDRAWAL","category":"#), "{text}");
+        assert!(text.contains(r#""x":{"deep":[1,2.0]}"#));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_ne!(v["category"], "old");
+        assert_eq!(v["extra"]["payee"], "Y");
+        assert_eq!(v["extra"]["tags"][0], "t");
+        assert_ne!(v["extra"]["categorization_confidence"], 0.1);
+        assert_eq!(v["duplicated"], false);
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys.last().unwrap().as_str(), "merchant");
+    }
+
+    #[test]
+    fn adds_category_extra_and_merchant_when_absent() {
+        let v = run(
+            r#"{"id":"a","made_on":"2026-01-02","amount":-60,"currency_code":"GBP","description":"ATM WITHDRAWAL"}"#,
+            Categorization::Personal,
+        );
+        assert!(v["category"].is_string());
+        assert!(v["extra"]["categorization_confidence"].is_number());
+        assert!(v.get("merchant").is_some());
+    }
+
+    #[test]
+    fn categorization_none_keeps_input_category() {
+        let v = run(
+            r#"{"id":"a","made_on":"2026-01-02","amount":-60,"currency_code":"GBP","description":"X","category":"mine"}"#,
+            Categorization::None,
+        );
+        assert_eq!(v["category"], "mine");
+        assert!(v["extra"].get("categorization_confidence").is_none());
+    }
+}

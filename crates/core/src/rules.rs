@@ -1,0 +1,813 @@
+//! Keyword and regex rules, and the MCC table.
+//!
+//! Rules are data (`data/rules/*.toml`, format in `data/README.md`). Their
+//! keywords are normalized like descriptors and compiled into one
+//! Aho-Corasick automaton; their regexes into one `RegexSet`. Matching a
+//! transaction is one pass of each over its normalized text.
+//!
+//! # Example
+//!
+//! ```
+//! use txenrich::rules::RuleSet;
+//!
+//! let rules = RuleSet::from_sources(&[("pay.toml", r#"
+//! [[rule]]
+//! id = "salary"
+//! strength = "strong"
+//! priority = 80
+//! direction = "in"
+//! personal = "paycheck"
+//! keywords.en = ["salary"]
+//! keywords.de = ["gehalt*"]
+//! "#)]).unwrap();
+//! let mut hits = Vec::new();
+//! rules.find("gutschrift gehaltszahlung", &mut hits);
+//! assert_eq!(rules.rule(hits[0].rule).id(), "salary");
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::RegexSet;
+use serde::Deserialize;
+
+use crate::model::{AccountNature, Country};
+use crate::taxonomy::{CategoryId, Taxonomy, Tree};
+use crate::text;
+
+/// Identifies a rule within its [`RuleSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(u32);
+
+impl RuleId {
+    /// The id as an index.
+    pub fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// How much a rule's match says about a transaction.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    /// A hint, used when neither a merchant nor the MCC decided.
+    Weak,
+    /// The line says what it is, whatever the counterparty.
+    Strong,
+}
+
+/// The amount sign a rule applies to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Money in: amount > 0.
+    In,
+    /// Money out: amount < 0.
+    Out,
+    /// Either.
+    #[default]
+    Any,
+}
+
+impl Direction {
+    /// True when a transaction of `amount` has this direction.
+    pub fn admits(self, amount: f64) -> bool {
+        match self {
+            Direction::In => amount > 0.0,
+            Direction::Out => amount < 0.0,
+            Direction::Any => true,
+        }
+    }
+}
+
+/// How money moved, independently of what it paid for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A card purchase.
+    Card,
+    /// A direct debit.
+    DirectDebit,
+    /// A credit transfer, in or out.
+    Transfer,
+    /// A standing order.
+    StandingOrder,
+    /// An instant-payment scheme (Bizum, BLIK, Swish, TWINT…).
+    Instant,
+    /// A cash machine.
+    Atm,
+    /// Cash paid in.
+    CashDeposit,
+    /// A charge by the bank.
+    Fee,
+}
+
+impl Channel {
+    /// True for channels whose lines may name a merchant read from the
+    /// descriptor (card purchases and direct debits).
+    pub fn names_merchants(self) -> bool {
+        matches!(self, Channel::Card | Channel::DirectDebit)
+    }
+}
+
+/// One rule, compiled.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    id: String,
+    strength: Strength,
+    priority: u8,
+    direction: Direction,
+    natures: u16,
+    countries: Vec<Country>,
+    categories: [Option<CategoryId>; 2],
+    channel: Option<Channel>,
+    forbids_merchant: bool,
+}
+
+impl Rule {
+    /// The rule's id as written in its file.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Strong or weak.
+    pub fn strength(&self) -> Strength {
+        self.strength
+    }
+
+    /// 1..100; higher wins among rules of one strength.
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The amount sign it applies to.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// The category it gives in a tree, if it applies there.
+    pub fn category(&self, tree: Tree) -> Option<CategoryId> {
+        self.categories[tree as usize]
+    }
+
+    /// The channel it marks, if any.
+    pub fn channel(&self) -> Option<Channel> {
+        self.channel
+    }
+
+    /// True when matching lines must not name a merchant.
+    pub fn forbids_merchant(&self) -> bool {
+        self.forbids_merchant
+    }
+
+    /// True when the rule applies to a transaction with this amount, account
+    /// nature and country.
+    pub fn admits(
+        &self,
+        amount: f64,
+        nature: Option<AccountNature>,
+        country: Option<Country>,
+    ) -> bool {
+        if !self.direction.admits(amount) {
+            return false;
+        }
+        if self.natures != 0 {
+            match nature {
+                Some(n) if self.natures & nature_bit(n) != 0 => {}
+                _ => return false,
+            }
+        }
+        if !self.countries.is_empty() {
+            match country {
+                Some(c) if self.countries.contains(&c) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+fn nature_bit(n: AccountNature) -> u16 {
+    1 << AccountNature::ALL.iter().position(|&x| x == n).unwrap_or(0)
+}
+
+/// A rule's keyword or regex found in a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleHit {
+    /// The rule.
+    pub rule: RuleId,
+    /// Byte range in the normalized text; empty for regex hits.
+    pub start: u32,
+    /// End of the byte range.
+    pub end: u32,
+}
+
+/// Where a keyword may sit relative to token boundaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Anchor {
+    Whole,
+    Prefix,
+    Suffix,
+    Infix,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PatternUse {
+    rule: RuleId,
+    anchor: Anchor,
+    veto: bool,
+}
+
+/// A set of compiled rules.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_id: HashMap<String, RuleId>,
+    keywords: AhoCorasick,
+    uses: Vec<Vec<PatternUse>>,
+    regexes: RegexSet,
+    regex_rules: Vec<RuleId>,
+}
+
+/// An error in a rule source, with the file and rule it is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    file: String,
+    rule: Option<String>,
+    message: String,
+}
+
+impl RuleError {
+    fn new(
+        file: &str,
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) -> RuleError {
+        RuleError {
+            file: file.to_string(),
+            rule: rule.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some(r) => write!(f, "{}: rule {r}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSource {
+    id: String,
+    #[serde(default = "default_strength")]
+    strength: Strength,
+    #[serde(default = "default_priority")]
+    priority: u8,
+    #[serde(default)]
+    direction: Direction,
+    #[serde(default)]
+    natures: Vec<String>,
+    #[serde(default)]
+    countries: Vec<String>,
+    personal: Option<String>,
+    business: Option<String>,
+    channel: Option<Channel>,
+    merchant: Option<String>,
+    #[serde(default)]
+    unless: Vec<String>,
+    #[serde(default)]
+    regex: Vec<String>,
+    #[serde(default)]
+    keywords: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn default_strength() -> Strength {
+    Strength::Weak
+}
+
+fn default_priority() -> u8 {
+    50
+}
+
+impl RuleSet {
+    /// Compiles rules from `(file name, TOML text)` pairs.
+    pub fn from_sources(
+        sources: &[(&str, &str)],
+    ) -> Result<RuleSet, RuleError> {
+        let tax = Taxonomy::builtin();
+        let mut rules = Vec::new();
+        let mut by_id = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_index: HashMap<String, usize> = HashMap::new();
+        let mut uses: Vec<Vec<PatternUse>> = Vec::new();
+        let mut regexes = Vec::new();
+        let mut regex_rules = Vec::new();
+        for &(file, text) in sources {
+            let parsed: RuleFile = toml::from_str(text)
+                .map_err(|e| RuleError::new(file, None, e.to_string()))?;
+            for src in parsed.rule {
+                let id = RuleId(rules.len() as u32);
+                let err = |m: String| RuleError::new(file, Some(&src.id), m);
+                if by_id.insert(src.id.clone(), id).is_some() {
+                    return Err(err("duplicate rule id".into()));
+                }
+                if !(1..=100).contains(&src.priority) {
+                    return Err(err(format!(
+                        "priority {} is not in 1..100",
+                        src.priority
+                    )));
+                }
+                let mut categories = [None, None];
+                for (tree, code) in [
+                    (Tree::Personal, &src.personal),
+                    (Tree::Business, &src.business),
+                ] {
+                    if let Some(code) = code {
+                        categories[tree as usize] =
+                            Some(tax.find(tree, code).ok_or_else(|| {
+                                err(format!(
+                                    "{code:?} is not a {tree} category"
+                                ))
+                            })?);
+                    }
+                }
+                if categories == [None, None]
+                    && src.channel.is_none()
+                    && src.merchant.is_none()
+                {
+                    return Err(err(
+                        "gives neither a category nor a channel".into()
+                    ));
+                }
+                let mut natures = 0;
+                for n in &src.natures {
+                    let nature =
+                        AccountNature::from_name(n).ok_or_else(|| {
+                            err(format!("{n:?} is not an account nature"))
+                        })?;
+                    natures |= nature_bit(nature);
+                }
+                let countries = src
+                    .countries
+                    .iter()
+                    .map(|c| c.parse::<Country>().map_err(&err))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let forbids_merchant = match src.merchant.as_deref() {
+                    None => false,
+                    Some("none") => true,
+                    Some(other) => {
+                        return Err(err(format!(
+                            "merchant = {other:?}: only \"none\" is allowed"
+                        )));
+                    }
+                };
+                let _ = &src.note;
+                let mut add = |kw: &str,
+                               veto: bool|
+                 -> Result<(), RuleError> {
+                    let (anchor, body) = parse_keyword(kw);
+                    let mut any = false;
+                    for variant in text::spelling_variants(body) {
+                        let norm = text::normalize(&variant);
+                        if norm.is_empty() {
+                            continue;
+                        }
+                        if matches!(anchor, Anchor::Infix | Anchor::Suffix)
+                            && norm.len() < 3
+                        {
+                            return Err(err(format!(
+                                "keyword {kw:?} is too short to match inside words"
+                            )));
+                        }
+                        any = true;
+                        let k = *pattern_index
+                            .entry(norm.clone())
+                            .or_insert_with(|| {
+                                patterns.push(norm);
+                                uses.push(Vec::new());
+                                patterns.len() - 1
+                            });
+                        let u = PatternUse { rule: id, anchor, veto };
+                        if !uses[k].iter().any(|x| {
+                            x.rule == id
+                                && x.anchor == anchor
+                                && x.veto == veto
+                        }) {
+                            uses[k].push(u);
+                        }
+                    }
+                    if any {
+                        Ok(())
+                    } else {
+                        Err(err(format!(
+                            "keyword {kw:?} is empty once normalized"
+                        )))
+                    }
+                };
+                let mut n_keywords = 0;
+                for (lang, kws) in &src.keywords {
+                    if lang.len() < 2
+                        || lang.len() > 3
+                        || !lang.bytes().all(|b| b.is_ascii_lowercase())
+                    {
+                        return Err(err(format!(
+                            "{lang:?} is not a language code"
+                        )));
+                    }
+                    for kw in kws {
+                        add(kw, false)?;
+                        n_keywords += 1;
+                    }
+                }
+                for kw in &src.unless {
+                    add(kw, true)?;
+                }
+                for re in &src.regex {
+                    regex::Regex::new(re)
+                        .map_err(|e| err(format!("regex {re:?}: {e}")))?;
+                    regexes.push(re.clone());
+                    regex_rules.push(id);
+                }
+                if n_keywords == 0 && src.regex.is_empty() {
+                    return Err(
+                        err("has neither keywords nor regexes".into()),
+                    );
+                }
+                rules.push(Rule {
+                    id: src.id,
+                    strength: src.strength,
+                    priority: src.priority,
+                    direction: src.direction,
+                    natures,
+                    countries,
+                    categories,
+                    channel: src.channel,
+                    forbids_merchant,
+                });
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+        let regexes = RegexSet::new(&regexes)
+            .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+        Ok(RuleSet { rules, by_id, keywords, uses, regexes, regex_rules })
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.as_usize()]
+    }
+
+    /// Looks a rule up by the id written in its file.
+    pub fn find_id(&self, id: &str) -> Option<RuleId> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True when there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The number of distinct keyword patterns (after spelling variants).
+    pub fn keyword_count(&self) -> usize {
+        self.uses.len()
+    }
+
+    /// Appends to `hits` every rule whose keyword or regex matches the
+    /// normalized `text`, minus rules vetoed by an `unless` keyword. A rule
+    /// may appear more than once (one hit per keyword occurrence).
+    pub fn find(&self, text: &str, hits: &mut Vec<RuleHit>) {
+        let first = hits.len();
+        let bytes = text.as_bytes();
+        let mut vetoed: Vec<RuleId> = Vec::new();
+        for m in self.keywords.find_overlapping_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            let left = s == 0 || bytes[s - 1] == b' ';
+            let right = e == bytes.len() || bytes[e] == b' ';
+            for u in &self.uses[m.pattern().as_usize()] {
+                let ok = match u.anchor {
+                    Anchor::Whole => left && right,
+                    Anchor::Prefix => left,
+                    Anchor::Suffix => right,
+                    Anchor::Infix => true,
+                };
+                if !ok {
+                    continue;
+                }
+                if u.veto {
+                    vetoed.push(u.rule);
+                } else {
+                    hits.push(RuleHit {
+                        rule: u.rule,
+                        start: s as u32,
+                        end: e as u32,
+                    });
+                }
+            }
+        }
+        if !self.regex_rules.is_empty() {
+            for i in self.regexes.matches(text).iter() {
+                hits.push(RuleHit {
+                    rule: self.regex_rules[i],
+                    start: 0,
+                    end: 0,
+                });
+            }
+        }
+        if !vetoed.is_empty() {
+            let mut i = first;
+            while i < hits.len() {
+                if vetoed.contains(&hits[i].rule) {
+                    hits.swap_remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            hits[first..].sort_by_key(|h| (h.start, h.end));
+        }
+    }
+}
+
+fn parse_keyword(kw: &str) -> (Anchor, &str) {
+    let kw = kw.trim();
+    match (kw.strip_prefix('*'), kw.strip_suffix('*')) {
+        (Some(_), Some(_)) if kw.len() >= 2 => {
+            (Anchor::Infix, &kw[1..kw.len() - 1])
+        }
+        (Some(rest), _) => (Anchor::Suffix, rest),
+        (None, Some(rest)) => (Anchor::Prefix, rest),
+        (None, None) => (Anchor::Whole, kw),
+    }
+}
+
+/// The MCC table: each of the 10,000 codes to a personal and a business
+/// category, from `data/mcc/categories.tsv` (exact codes over the narrowest
+/// enclosing range).
+///
+/// ```
+/// use txenrich::rules::MccTable;
+/// use txenrich::taxonomy::{Taxonomy, Tree};
+///
+/// let table = MccTable::parse("5400-5499\tgroceries\tconsumer_goods\n5462\tcafes_and_restaurants\tmeals\n").unwrap();
+/// let tax = Taxonomy::builtin();
+/// assert_eq!(tax.code(table.category(5411, Tree::Personal).unwrap()), "groceries");
+/// assert_eq!(tax.code(table.category(5462, Tree::Business).unwrap()), "meals");
+/// assert!(table.category(7011, Tree::Personal).is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct MccTable {
+    codes: Vec<[Option<CategoryId>; 2]>,
+}
+
+impl MccTable {
+    /// Parses `code or start-end<TAB>personal<TAB>business[<TAB>note]`.
+    pub fn parse(text: &str) -> Result<MccTable, String> {
+        let tax = Taxonomy::builtin();
+        // (width of the range, categories) per code; narrower wins.
+        let mut best: Vec<(u32, [Option<CategoryId>; 2])> =
+            vec![(u32::MAX, [None, None]); 10_000];
+        for (lineno, line) in crate::taxonomy::data_lines(text) {
+            let mut cols = line.split('\t');
+            let (Some(codes), Some(p), Some(b)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                return Err(format!(
+                    "line {lineno}: expected code, personal, business"
+                ));
+            };
+            let (start, end) = match codes.split_once('-') {
+                Some((s, e)) => {
+                    (parse_code(s, lineno)?, parse_code(e, lineno)?)
+                }
+                None => {
+                    let c = parse_code(codes, lineno)?;
+                    (c, c)
+                }
+            };
+            if start > end {
+                return Err(format!("line {lineno}: empty range {codes}"));
+            }
+            let lookup = |tree: Tree, code: &str| {
+                tax.find(tree, code.trim()).ok_or_else(|| {
+                    format!("line {lineno}: {code:?} is not a {tree} category")
+                })
+            };
+            let cats = [
+                Some(lookup(Tree::Personal, p)?),
+                Some(lookup(Tree::Business, b)?),
+            ];
+            let width = u32::from(end - start);
+            for slot in &mut best[usize::from(start)..=usize::from(end)] {
+                if width < slot.0 {
+                    *slot = (width, cats);
+                }
+            }
+        }
+        Ok(MccTable { codes: best.into_iter().map(|(_, c)| c).collect() })
+    }
+
+    /// The category of an MCC in a tree.
+    pub fn category(&self, mcc: u16, tree: Tree) -> Option<CategoryId> {
+        self.codes.get(usize::from(mcc)).and_then(|c| c[tree as usize])
+    }
+}
+
+fn parse_code(s: &str, lineno: usize) -> Result<u16, String> {
+    let s = s.trim();
+    match s.parse::<u16>() {
+        Ok(n) if n <= 9999 && s.len() == 4 => Ok(n),
+        _ => Err(format!("line {lineno}: {s:?} is not a 4-digit MCC")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(toml: &str) -> RuleSet {
+        RuleSet::from_sources(&[("t.toml", toml)]).unwrap()
+    }
+
+    fn ids(rules: &RuleSet, text: &str) -> Vec<String> {
+        let mut hits = Vec::new();
+        rules.find(text, &mut hits);
+        let mut v: Vec<String> =
+            hits.iter().map(|h| rules.rule(h.rule).id().to_string()).collect();
+        v.dedup();
+        v
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "rent"
+strength = "strong"
+priority = 70
+direction = "out"
+personal = "rent"
+business = "office_rent"
+unless = ["rental car"]
+keywords.en = ["rent"]
+keywords.de = ["miet*", "*miete"]
+
+[[rule]]
+id = "insurance"
+personal = "insurance"
+keywords.de = ["*versicherung*"]
+
+[[rule]]
+id = "card"
+channel = "card"
+keywords.fr = ["achat cb", "cb"]
+keywords.de = ["kartenzahlung"]
+
+[[rule]]
+id = "us_payroll"
+strength = "strong"
+personal = "paycheck"
+regex = ['\bdes payroll\b']
+"#;
+
+    #[test]
+    fn anchors() {
+        let r = set(RULES);
+        assert_eq!(ids(&r, "so flat 3 rent"), ["rent"]);
+        assert!(ids(&r, "parent teacher").is_empty());
+        assert!(ids(&r, "rentals").is_empty());
+        assert_eq!(ids(&r, "mietzahlung"), ["rent"]);
+        assert_eq!(ids(&r, "wohnungsmiete"), ["rent"]);
+        assert!(ids(&r, "vermietung").is_empty());
+        assert_eq!(ids(&r, "hausratversicherungen ag"), ["insurance"]);
+    }
+
+    #[test]
+    fn unless_vetoes() {
+        let r = set(RULES);
+        assert!(ids(&r, "hertz rental car rent").is_empty());
+    }
+
+    #[test]
+    fn phrases_do_not_cross_fields() {
+        let r = set(RULES);
+        assert_eq!(ids(&r, "achat cb leclerc"), ["card"]);
+        assert!(ids(&r, "achat | cb").iter().all(|i| i == "card"));
+        let mut hits = Vec::new();
+        r.find("achat | cbx", &mut hits);
+        assert!(hits.is_empty());
+    }
+
+    #[test]
+    fn spelling_variants_are_matched() {
+        let r = set(r#"
+[[rule]]
+id = "fee"
+personal = "provider_fee"
+keywords.de = ["gebühr"]
+"#);
+        assert_eq!(ids(&r, "kontofuhrungs gebuhr"), ["fee"]);
+        assert_eq!(ids(&r, "gebuehr"), ["fee"]);
+    }
+
+    #[test]
+    fn regex_rules() {
+        let r = set(RULES);
+        assert_eq!(ids(&r, "acme co des payroll ppd"), ["us_payroll"]);
+    }
+
+    #[test]
+    fn admits_direction_nature_country() {
+        let r = set(r#"
+[[rule]]
+id = "x"
+direction = "in"
+natures = ["credit_card"]
+countries = ["GB"]
+personal = "transfer"
+keywords.en = ["payment thank you"]
+"#);
+        let rule = r.rule(RuleId(0));
+        let gb = Some("GB".parse().unwrap());
+        assert!(rule.admits(10.0, Some(AccountNature::CreditCard), gb));
+        assert!(!rule.admits(-10.0, Some(AccountNature::CreditCard), gb));
+        assert!(!rule.admits(10.0, Some(AccountNature::Checking), gb));
+        assert!(!rule.admits(10.0, None, gb));
+        assert!(!rule.admits(10.0, Some(AccountNature::CreditCard), None));
+    }
+
+    #[test]
+    fn source_errors_name_file_and_rule() {
+        let bad = [
+            (
+                "[[rule]]\nid='a'\npersonal='nope'\nkeywords.en=['x']",
+                "rule a: \"nope\" is not a personal category",
+            ),
+            (
+                "[[rule]]\nid='a'\npersonal='rent'\nkeywords.en=['x']\n[[rule]]\nid='a'\npersonal='rent'\nkeywords.en=['y']",
+                "rule a: duplicate rule id",
+            ),
+            (
+                "[[rule]]\nid='a'\npersonal='rent'",
+                "rule a: has neither keywords nor regexes",
+            ),
+            (
+                "[[rule]]\nid='a'\nkeywords.en=['x']",
+                "rule a: gives neither a category nor a channel",
+            ),
+            (
+                "[[rule]]\nid='a'\npersonal='rent'\nkeywords.en=['*ab']",
+                "too short",
+            ),
+            ("[[rule]]\nid='a'\npersonal='rent'\nregex=['(']", "regex"),
+            (
+                "[[rule]]\nid='a'\npersonal='rent'\nkeywords.en=['x']\nprio=3",
+                "unknown field",
+            ),
+            (
+                "[[rule]]\nid='a'\npersonal='rent'\npriority=0\nkeywords.en=['x']",
+                "priority 0",
+            ),
+        ];
+        for (src, msg) in bad {
+            let e = RuleSet::from_sources(&[("f.toml", src)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("f.toml"), "{e}");
+            assert!(e.contains(msg), "{e} should contain {msg}");
+        }
+    }
+
+    #[test]
+    fn mcc_table_rejects_bad_lines() {
+        assert!(MccTable::parse("54\tgroceries\tconsumer_goods").is_err());
+        assert!(MccTable::parse("5411\tgrocery\tconsumer_goods").is_err());
+        assert!(
+            MccTable::parse("5499-5400\tgroceries\tconsumer_goods").is_err()
+        );
+        assert!(MccTable::parse("5411\tgroceries").is_err());
+    }
+}
