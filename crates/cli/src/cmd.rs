@@ -14,8 +14,16 @@ use txenrich::{Engine, Error, ErrorClass};
 
 use crate::TreeArg;
 
-/// The embedded engine, or one with the dictionary at `path`.
-pub fn engine(dictionary: Option<&Path>) -> Result<Engine, String> {
+/// The embedded engine; or one built from a `data/` directory's sources
+/// (rules, MCC table, word lists, merchants compiled on the fly); or one with
+/// the dictionary at `dictionary`.
+pub fn engine(
+    dictionary: Option<&Path>,
+    data: Option<&Path>,
+) -> Result<Engine, String> {
+    if let Some(dir) = data {
+        return engine_from_data(dir, dictionary);
+    }
     match dictionary {
         None => Ok(Engine::builtin()),
         Some(path) => {
@@ -31,6 +39,83 @@ pub fn engine(dictionary: Option<&Path>) -> Result<Engine, String> {
     }
 }
 
+fn read(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn engine_from_data(
+    dir: &Path,
+    dictionary: Option<&Path>,
+) -> Result<Engine, String> {
+    let text = |name: &str| read(&dir.join("text").join(name));
+    let (stop, desc, first, sur, cities, regions, countries, legal, fac) = (
+        text("stopwords.txt")?,
+        text("descriptor_words.txt")?,
+        text("first_names.txt")?,
+        text("surnames.txt")?,
+        text("cities.tsv")?,
+        text("regions.tsv")?,
+        text("countries.tsv")?,
+        text("legal_forms.txt")?,
+        text("facilitators.tsv")?,
+    );
+    let lexicon = Lexicon::parse(&LexiconSources {
+        stopwords: &stop,
+        descriptor_words: &desc,
+        first_names: &first,
+        surnames: &sur,
+        cities: &cities,
+        regions: &regions,
+        countries: &countries,
+        legal_forms: &legal,
+        facilitators: &fac,
+    })?;
+    let mut rule_files: Vec<PathBuf> = fs::read_dir(dir.join("rules"))
+        .map_err(|e| format!("{}: {e}", dir.join("rules").display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    rule_files.sort();
+    let rules = rule_files
+        .iter()
+        .map(|p| {
+            Ok((
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                read(p)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let dict = match dictionary {
+        Some(path) => {
+            let bytes = fs::read(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Dictionary::from_bytes(bytes)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => {
+            let texts = dict::source::merchant_files(&dir.join("merchants"))
+                .iter()
+                .map(|p| Ok((p.display().to_string(), read(p)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            let pairs: Vec<(&str, &str)> =
+                texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let (bytes, _) =
+                dict::compile(&pairs, &lexicon).map_err(|e| e.to_string())?;
+            Dictionary::from_bytes(bytes).map_err(|e| e.to_string())?
+        }
+    };
+    Engine::builder()
+        .rules(rules)
+        .mcc_table(read(&dir.join("mcc/categories.tsv"))?)
+        .lexicon(lexicon)
+        .dictionary(dict)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 fn print_json(v: &serde_json::Value) -> Result<(), String> {
     let mut out = io::stdout().lock();
     serde_json::to_writer(&mut out, v).map_err(|e| e.to_string())?;
@@ -41,7 +126,7 @@ pub fn merchants(
     ids: &[String],
     dictionary: Option<&Path>,
 ) -> Result<ExitCode, String> {
-    let engine = engine(dictionary)?;
+    let engine = engine(dictionary, None)?;
     let mut data = Vec::with_capacity(ids.len());
     let mut missing = Vec::new();
     for id in ids {
@@ -194,9 +279,10 @@ pub fn explain(
     file: Option<&Path>,
     categorization: crate::CategorizationArg,
     country: Option<&str>,
+    data: Option<&Path>,
 ) -> Result<ExitCode, String> {
     use std::io::BufRead;
-    let engine = Engine::builtin();
+    let engine = engine(None, data)?;
     let country = country
         .map(|c| c.parse().map_err(|e| format!("--country: {e}")))
         .transpose()?;

@@ -31,6 +31,7 @@ pub struct Args {
     pub customer_id: Option<String>,
     pub dictionary: Option<PathBuf>,
     pub threads: Option<usize>,
+    pub data: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
@@ -40,7 +41,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| format!("--threads: {e}"))?;
     }
-    let engine = crate::cmd::engine(args.dictionary.as_deref())?;
+    let engine =
+        crate::cmd::engine(args.dictionary.as_deref(), args.data.as_deref())?;
     let country = match &args.country {
         Some(c) => {
             Some(c.parse::<Country>().map_err(|e| format!("--country: {e}"))?)

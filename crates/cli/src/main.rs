@@ -65,6 +65,11 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Build the engine from this data directory's sources (rules, MCC
+        /// table, word lists, merchants) instead of the embedded data: for
+        /// people tuning the data, no rebuild needed.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// Explain, for each JSON line (stdin when no FILE), how the engine
     /// reads it: tokens, rules, dictionary aliases and candidates, result.
@@ -77,6 +82,11 @@ enum Command {
         /// The transactions' country, when known.
         #[arg(long, value_name = "CC")]
         country: Option<String>,
+        /// Build the engine from this data directory's sources (rules, MCC
+        /// table, word lists, merchants) instead of the embedded data: for
+        /// people tuning the data, no rebuild needed.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// Print merchant records by id, as Salt Edge's `POST /merchants`.
     Merchants {
@@ -125,6 +135,7 @@ fn main() -> ExitCode {
             customer_id,
             dictionary,
             threads,
+            data,
         } => enrich::run(enrich::Args {
             file,
             categorization,
@@ -133,9 +144,15 @@ fn main() -> ExitCode {
             customer_id,
             dictionary,
             threads,
+            data,
         }),
-        Command::Explain { file, categorization, country } => {
-            cmd::explain(file.as_deref(), categorization, country.as_deref())
+        Command::Explain { file, categorization, country, data } => {
+            cmd::explain(
+                file.as_deref(),
+                categorization,
+                country.as_deref(),
+                data.as_deref(),
+            )
         }
         Command::Merchants { ids, dictionary } => {
             cmd::merchants(&ids, dictionary.as_deref())

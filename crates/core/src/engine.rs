@@ -149,6 +149,7 @@ pub struct EngineBuilder {
     dictionary: Option<Dictionary>,
     rules: Option<Vec<(String, String)>>,
     mcc: Option<String>,
+    lexicon: Option<Lexicon>,
 }
 
 impl EngineBuilder {
@@ -182,6 +183,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Uses these word lists instead of the embedded ones.
+    pub fn lexicon(&mut self, lexicon: Lexicon) -> &mut EngineBuilder {
+        self.lexicon = Some(lexicon);
+        self
+    }
+
     /// Builds the engine.
     pub fn build(&self) -> Result<Engine, BuildError> {
         let rules = match &self.rules {
@@ -205,8 +212,11 @@ impl EngineBuilder {
             None => Dictionary::from_static(builtin::DICTIONARY)
                 .map_err(build_err)?,
         };
-        let lexicon =
-            Lexicon::parse(&LexiconSources::builtin()).map_err(build_err)?;
+        let lexicon = match &self.lexicon {
+            Some(l) => l.clone(),
+            None => Lexicon::parse(&LexiconSources::builtin())
+                .map_err(build_err)?,
+        };
         let mut facilitators: FxHashMap<String, Vec<usize>> =
             FxHashMap::default();
         for (i, f) in lexicon.facilitators.iter().enumerate() {
@@ -574,7 +584,8 @@ impl Inner {
 
         // Merchant.
         let facilitator = self.find_facilitator(&s.norm, tx.amount);
-        let located = self.trailing_location(&s.norm).is_some();
+        let located =
+            self.trailing_location(&s.norm, tx.currency_code).is_some();
         let card_context = channels.has(Channel::Card)
             || tx.mcc.is_some()
             || nature.is_some_and(|n| {
@@ -596,14 +607,23 @@ impl Inner {
             && (card_context
                 || channels.has(Channel::DirectDebit)
                 || located
-                || tx.amount < 0.0);
+                || facilitator.is_some());
         let mut merchant: Option<ChosenMerchant> = None;
         if !forbid {
             self.dict.find(&s.norm, &mut s.matches);
-            merchant =
-                self.choose_merchant(s, tx, country, weak_ok, facilitator);
+            merchant = self.choose_merchant(
+                s,
+                tx,
+                country,
+                weak_ok,
+                facilitator,
+                channels.has(Channel::Card),
+                transfer_like,
+            );
         }
-        let cleansed = if merchant.is_none() && !forbid {
+        // A line a strong rule explains (a tax, a salary, a fee) names no
+        // shop; only the dictionary may still name an institution on it.
+        let cleansed = if merchant.is_none() && !forbid && strong.is_none() {
             self.cleansed_name(
                 s,
                 tx,
@@ -709,9 +729,13 @@ impl Inner {
         country: Option<Country>,
         weak_ok: bool,
         facilitator: Option<FacilitatorSpan>,
+        card_line: bool,
+        transfer_like: bool,
     ) -> Option<ChosenMerchant> {
         let tokens = s.norm.tokens();
-        let location = self.trailing_location(&s.norm).map(|(_, start)| start);
+        let location = self
+            .trailing_location(&s.norm, tx.currency_code)
+            .map(|(_, start)| start);
         let mut best: Option<(MatchRank, ChosenMerchant)> = None;
         for m in &s.matches {
             let (first, last) = (m.first as usize, m.last as usize);
@@ -757,13 +781,31 @@ impl Inner {
                     _ => {}
                 }
             }
+            // On a transfer, a brand's name next to a person's (`PAUL
+            // SMITH`, `KATIE BOOTS`, `T NEXT`) is a person.
+            if transfer_like && self.near_person(s, first, last) {
+                continue;
+            }
             let isolated =
                 self.is_isolated(s, first, last, facilitator, location);
-            let Some((idx, aflags)) =
-                self.pick_candidate(m, tx, country, weak_ok && isolated)
-            else {
+            // Free-text fields name a merchant only with a distinctive alias.
+            let free_text = matches!(
+                tokens[first].field,
+                Field::Additional | Field::Information
+            );
+            let Some((idx, aflags)) = self.pick_candidate(
+                m,
+                tx,
+                country,
+                weak_ok && isolated && !free_text,
+            ) else {
                 continue;
             };
+            // On a card purchase, a bank named on the line is the card's
+            // issuer, not the shop.
+            if card_line && self.is_bank(idx) {
+                continue;
+            }
             let strong = u8::from(aflags & flags::WEAK == 0);
             let key = (strong, rank_field, m.len, -(m.first as i64));
             if best.as_ref().is_none_or(|(k, _)| key > *k) {
@@ -771,6 +813,32 @@ impl Inner {
             }
         }
         best.map(|(_, b)| b)
+    }
+
+    /// True for a bank or card issuer: a merchant whose primary personal
+    /// category is a bank fee or a transfer.
+    fn is_bank(&self, idx: MerchantIdx) -> bool {
+        self.dict.merchant(idx).categories(Tree::Personal).next().is_some_and(
+            |c| matches!(self.taxonomy.code(c), "provider_fee" | "transfer"),
+        )
+    }
+
+    /// True when the words of a match, or the word just before it, are a
+    /// person's: given names and surnames only, or an initial or given name
+    /// in front.
+    fn near_person(&self, s: &Scratch, first: usize, last: usize) -> bool {
+        let tokens = s.norm.tokens();
+        let word = |k: usize| s.norm.token_text(&tokens[k]);
+        if self.looks_like_person(&s.norm, &tokens[first..=last])
+            && first < last
+        {
+            return true;
+        }
+        first > 0
+            && tokens[first - 1].field == tokens[first].field
+            && tokens[first - 1].kind == TokenKind::Word
+            && (word(first - 1).len() == 1
+                || self.lexicon.first_names.contains(word(first - 1)))
     }
 
     /// True when the tokens around a match are not words of a longer
@@ -903,10 +971,10 @@ impl Inner {
         tx: &TransactionView<'_>,
         norm: &NormText,
     ) -> Option<Country> {
-        if let Some((cc, _)) = self.trailing_location(norm) {
+        let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
+        if let Some((Some(cc), _)) = self.trailing_location(norm, currency) {
             return Country::from_bytes(cc);
         }
-        let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
         if let Some(cc) = self.single_currency.get(currency) {
             return Country::from_bytes(*cc);
         }
@@ -925,10 +993,16 @@ impl Inner {
         None
     }
 
-    /// A country code, country name or US state at the end of the
-    /// description, with the index of the first token of that location
-    /// (cities before it included).
-    fn trailing_location(&self, norm: &NormText) -> Option<([u8; 2], usize)> {
+    /// The place a card network prints after the merchant's name: a city,
+    /// a state or country code, or both (`PORTLAND OR`, `Berlin/DE`,
+    /// `LISBOA`), possibly followed by numbers, references and card words.
+    /// Returns the country it names, if any, and the index of its first
+    /// token. A description that is only a place has none.
+    fn trailing_location(
+        &self,
+        norm: &NormText,
+        currency: &str,
+    ) -> Option<(Option<[u8; 2]>, usize)> {
         let tokens = norm.tokens();
         let desc: Vec<usize> = tokens
             .iter()
@@ -938,52 +1012,88 @@ impl Inner {
             })
             .map(|(i, _)| i)
             .collect();
-        let &last = desc.last()?;
-        let t = &tokens[last];
-        let word = norm.token_text(t);
-        let raw = norm.raw_text(t);
+        let mut end = desc.len();
+        while end > 0 {
+            let w = norm.token_text(&tokens[desc[end - 1]]);
+            if w.len() == 1 || self.lexicon.descriptor_words.contains(w) {
+                end -= 1;
+            } else {
+                break;
+            }
+        }
+        if end == 0 {
+            return None;
+        }
+        let last = desc[end - 1];
+        let word = norm.token_text(&tokens[last]);
+        let raw = norm.raw_text(&tokens[last]);
         // Codes must be printed in capitals: `GB`, `DEU`, `CA`.
         let upper = raw.bytes().all(|b| b.is_ascii_uppercase());
-        let mut cc = None;
+        let city_before = |k: usize| -> Option<(usize, Vec<[u8; 2]>)> {
+            (k >= 1)
+                .then(|| self.city_ends_at(norm, desc[k - 1]))
+                .flatten()
+                .map(|start| {
+                    (start, self.city_countries(norm, start, desc[k - 1]))
+                })
+        };
+        let mut code = None;
         if upper && (word.len() == 2 || word.len() == 3) {
-            if word.len() == 2
-                && let Some(&state_country) = self.lexicon.regions.get(word)
-            {
-                // `PORTLAND OR` is Oregon; `Hamburg/DE` is Germany, not
-                // Delaware: a code that is both a state and a country is
-                // read by the city before it.
-                let as_country = self.lexicon.country_names.get(word).copied();
-                let city = (desc.len() >= 2)
-                    .then(|| self.city_ends_at(norm, desc[desc.len() - 2]))
-                    .flatten()
-                    .map(|start| {
-                        self.city_countries(norm, start, desc[desc.len() - 2])
-                    });
-                cc = match (as_country, city) {
-                    (None, _) => Some(state_country),
-                    (Some(c), Some(cities)) if cities.contains(&c) => Some(c),
-                    (Some(_), Some(cities))
-                        if cities.contains(&state_country) =>
-                    {
-                        Some(state_country)
-                    }
-                    (Some(c), _) => Some(c),
-                };
-            }
-            if cc.is_none() {
-                cc = self.lexicon.country_names.get(word).copied();
-            }
+            let as_country = self.lexicon.country_names.get(word).copied();
+            let as_state = if word.len() == 2 {
+                self.lexicon.regions.get(word).copied()
+            } else {
+                None
+            };
+            let city = city_before(end - 1).map(|(_, c)| c);
+            code = match (as_state, as_country) {
+                (None, c) => c,
+                (Some(st), None) => Some(st),
+                // `Hamburg/DE` is Germany, `DOVER DE` is Delaware: read a
+                // code that is both by the city before it, else by the
+                // currency.
+                (Some(st), Some(c)) => match city {
+                    Some(cities) if cities.contains(&c) => Some(c),
+                    Some(cities) if cities.contains(&st) => Some(st),
+                    _ if currency == "USD" => Some(st),
+                    _ => Some(c),
+                },
+            };
         } else if word.len() > 3 {
-            cc = self.lexicon.country_names.get(word).copied();
+            code = self.lexicon.country_names.get(word).copied();
         }
-        let cc = cc?;
-        let mut start = last;
-        if desc.len() >= 2
-            && let Some(s) = self.city_ends_at(norm, desc[desc.len() - 2])
-        {
-            start = s;
+        let (cc, start_k) = match code {
+            Some(cc) => match city_before(end - 1) {
+                Some((start, _)) => (Some(cc), start),
+                None => (Some(cc), last),
+            },
+            None => {
+                let start = self.city_ends_at(norm, last)?;
+                let countries = self.city_countries(norm, start, last);
+                let cc = match countries.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                };
+                // A city alone ends a name only when a real name is left
+                // before it (`HOTEL BRISTOL` stays whole).
+                let name_left =
+                    desc.iter().take_while(|&&k| k < start).any(|&k| {
+                        let w = norm.token_text(&tokens[k]);
+                        !self.lexicon.stopwords.contains(w)
+                            && !self.lexicon.descriptor_words.contains(w)
+                            && w.len() > 1
+                    });
+                if !name_left {
+                    return None;
+                }
+                (cc, start)
+            }
+        };
+        // Something must come before the place.
+        if desc.first().is_none_or(|&f| f >= start_k) {
+            return None;
         }
-        Some((cc, start))
+        Some((cc, start_k))
     }
 
     /// The countries of the city spanning tokens `first..=last`.
@@ -1078,7 +1188,8 @@ impl Inner {
             }
         }
         if field == Field::Description
-            && let Some((_, start)) = self.trailing_location(norm)
+            && let Some((_, start)) =
+                self.trailing_location(norm, tx.currency_code)
         {
             for k in keep.iter_mut().skip(start) {
                 *k = false;
@@ -1103,39 +1214,38 @@ impl Inner {
             }
             k += 1;
         }
-        // The first run of kept words.
-        let mut run: Option<(usize, usize)> = None;
+        // The first run of kept words that is a name once the bank's
+        // words at its edges are trimmed (`NOK 412,00 FJORDKROA RESTAURANT`
+        // has a run `NOK` before the name).
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         for (k, &kept) in keep.iter().enumerate() {
-            match (&mut run, kept) {
-                (None, true) => run = Some((k, k)),
-                (Some((_, e)), true) if *e + 1 == k => *e = k,
-                (Some(_), _) => break,
+            match runs.last_mut() {
+                Some((_, e)) if kept && *e + 1 == k => *e = k,
+                _ if kept => runs.push((k, k)),
                 _ => {}
             }
         }
-        let (mut first, mut last) = run?;
-        while first <= last && self.is_edge_word(words[first]) {
-            first += 1;
-        }
-        while last > first && self.is_edge_word(words[last]) {
-            last -= 1;
-        }
-        if first > last {
-            return None;
-        }
-        if last - first >= 6 {
-            last = first + 5;
-        }
+        let (first, last) =
+            runs.into_iter().find_map(|(mut first, mut last)| {
+                while first <= last && self.is_edge_word(words[first]) {
+                    first += 1;
+                }
+                while last > first && self.is_edge_word(words[last]) {
+                    last -= 1;
+                }
+                if first > last {
+                    return None;
+                }
+                last = last.min(first + 5);
+                let run = &tokens[first..=last];
+                let letters: usize =
+                    run.iter().map(|t| (t.end - t.start) as usize).sum();
+                let generic = run.iter().all(|t| {
+                    self.lexicon.stopwords.contains(norm.token_text(t))
+                });
+                (letters >= 3 && !generic).then_some((first, last))
+            })?;
         let run = &tokens[first..=last];
-        let letters: usize =
-            run.iter().map(|t| (t.end - t.start) as usize).sum();
-        if letters < 3
-            || run
-                .iter()
-                .all(|t| self.lexicon.stopwords.contains(norm.token_text(t)))
-        {
-            return None;
-        }
         let shop_word = s.hits.iter().any(|h| {
             let r = self.rules.rule(h.rule);
             r.strength() == Strength::Weak
@@ -1158,19 +1268,30 @@ impl Inner {
     }
 
     fn is_edge_word(&self, w: &str) -> bool {
-        w.len() <= 1 || self.lexicon.descriptor_words.contains(w)
+        w.len() <= 1
+            || self.lexicon.descriptor_words.contains(w)
+            || (w.len() == 3
+                && self
+                    .currency_countries
+                    .contains_key(&w.to_ascii_uppercase()))
     }
 
     /// Two to four words that start or end with a given name, or consist of
     /// listed names only.
     fn looks_like_person(&self, norm: &NormText, run: &[Token]) -> bool {
-        let words: Vec<&str> =
-            run.iter().map(|t| norm.token_text(t)).collect();
+        // Initials and two-letter remnants (`PP`, `J.`) say nothing.
+        let words: Vec<&str> = run
+            .iter()
+            .map(|t| norm.token_text(t))
+            .filter(|w| w.len() > 2)
+            .collect();
         let firsts = |w: &str| self.lexicon.first_names.contains(w);
         match words.len() {
+            0 => false,
             1 => {
                 self.lexicon.first_names.contains(words[0])
-                    && self.lexicon.surnames.contains(words[0])
+                    && (self.lexicon.surnames.contains(words[0])
+                        || run.len() > 1)
             }
             2..=4 => {
                 firsts(words[0])

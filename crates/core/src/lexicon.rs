@@ -274,6 +274,7 @@ impl Lexicon {
         word.len() <= 2
             || word.bytes().all(|b| b.is_ascii_digit())
             || self.stopwords.contains(word)
+            || self.descriptor_words.contains(word)
             || self.is_person_name(word)
             || self.cities.contains_key(word)
             || self.country_names.contains_key(word)

@@ -88,7 +88,14 @@ pub fn compile(
                         stats.dropped_aliases += 1;
                         continue;
                     }
-                    if key.bytes().all(|b| b.is_ascii_digit() || b == b' ') {
+                    let legal_form = !key.contains(' ')
+                        && lexicon
+                            .legal_forms
+                            .iter()
+                            .any(|f| f.len() == 1 && f[0] == key);
+                    if (legal_form && !forced)
+                        || key.bytes().all(|b| b.is_ascii_digit() || b == b' ')
+                    {
                         stats.dropped_aliases += 1;
                         continue;
                     }
