@@ -506,6 +506,21 @@ impl Channels {
     }
 }
 
+/// What the rest of a line says about where a merchant may be named.
+#[derive(Clone, Copy, Debug)]
+struct LineContext {
+    /// The transaction's country, if known.
+    country: Option<Country>,
+    /// Whether a common-word alias may name a merchant on this line.
+    weak_ok: bool,
+    /// A payment facilitator on the line.
+    facilitator: Option<FacilitatorSpan>,
+    /// The line is a card purchase.
+    card_line: bool,
+    /// The line is a transfer, a standing order or an instant payment.
+    transfer_like: bool,
+}
+
 /// A dictionary merchant chosen for a line: the merchant, the flags of the
 /// alias that named it, and where it was found.
 type ChosenMerchant = (MerchantIdx, u8, DictMatch);
@@ -611,15 +626,14 @@ impl Inner {
         let mut merchant: Option<ChosenMerchant> = None;
         if !forbid {
             self.dict.find(&s.norm, &mut s.matches);
-            merchant = self.choose_merchant(
-                s,
-                tx,
+            let line = LineContext {
                 country,
                 weak_ok,
                 facilitator,
-                channels.has(Channel::Card),
+                card_line: channels.has(Channel::Card),
                 transfer_like,
-            );
+            };
+            merchant = self.choose_merchant(s, tx, &line);
         }
         // A line a strong rule explains (a tax, a salary, a fee) names no
         // shop; only the dictionary may still name an institution on it.
@@ -726,12 +740,15 @@ impl Inner {
         &self,
         s: &Scratch,
         tx: &TransactionView<'_>,
-        country: Option<Country>,
-        weak_ok: bool,
-        facilitator: Option<FacilitatorSpan>,
-        card_line: bool,
-        transfer_like: bool,
+        line: &LineContext,
     ) -> Option<ChosenMerchant> {
+        let LineContext {
+            country,
+            weak_ok,
+            facilitator,
+            card_line,
+            transfer_like,
+        } = *line;
         let tokens = s.norm.tokens();
         let location = self
             .trailing_location(&s.norm, tx.currency_code)
