@@ -1422,6 +1422,107 @@ mod tests {
         assert_eq!(display_name(&n, n.tokens()), "O'brien's Bar");
     }
 
+    fn code(engine: &Engine, tx: &TransactionView<'_>) -> &'static str {
+        engine
+            .category_code(&engine.enrich(tx, &EnrichOptions::default()))
+            .unwrap()
+    }
+
+    #[test]
+    fn batch_gives_what_single_calls_give() {
+        let engine = Engine::builtin();
+        let descriptions = [
+            "NETFLIX.COM",
+            "ATM WITHDRAWAL",
+            "SALARY ACME LTD",
+            "TESCO STORES 2345",
+            "SQ *THE LITTLE CAFE",
+            "PRZELEW DO JAN KOWALSKI",
+            "CB LECLERC 12/03",
+        ];
+        let txs: Vec<TransactionView<'_>> = (0..100)
+            .map(|i| {
+                TransactionView::new(
+                    descriptions[i % descriptions.len()],
+                    if i % 3 == 0 { 1500.0 } else { -12.5 },
+                    "GBP",
+                )
+            })
+            .collect();
+        let opts = EnrichOptions::default();
+        let batch = engine.enrich_batch(&txs, &opts).unwrap();
+        let single: Vec<Enrichment> =
+            txs.iter().map(|t| engine.enrich(t, &opts)).collect();
+        assert_eq!(batch, single);
+    }
+
+    #[test]
+    fn a_refund_at_a_shop_keeps_the_shop_category() {
+        let engine = Engine::builtin();
+        let buy =
+            code(&engine, &TransactionView::new("NETFLIX.COM", -9.99, "GBP"));
+        let refund =
+            code(&engine, &TransactionView::new("NETFLIX.COM", 9.99, "GBP"));
+        assert_eq!(buy, refund);
+        assert_ne!(refund, "paycheck");
+    }
+
+    #[test]
+    fn a_card_repayment_is_a_transfer_on_both_sides() {
+        let engine = Engine::builtin();
+        let card_side = TransactionView {
+            account_nature: Some(AccountNature::CreditCard),
+            ..TransactionView::new("PAYMENT THANK YOU", 500.0, "GBP")
+        };
+        assert_eq!(code(&engine, &card_side), "transfer");
+        assert!(
+            engine
+                .enrich(&card_side, &EnrichOptions::default())
+                .merchant
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_learned_rule_wins_over_everything() {
+        let engine = Engine::builtin();
+        let mut rules = crate::learn::CustomerRules::new();
+        rules
+            .learn_json(r#"{"data":{"customer_id":"c","transactions":[{"id":"1","category_code":"gifts","immediate":true,"description":"ATM WITHDRAWAL"}]}}"#)
+            .unwrap();
+        let opts = EnrichOptions {
+            customer: rules.customer("c"),
+            ..Default::default()
+        };
+        let e = engine.enrich(
+            &TransactionView::new("ATM WITHDRAWAL", -20.0, "GBP"),
+            &opts,
+        );
+        assert_eq!(engine.category_code(&e), Some("gifts"));
+        assert_eq!(e.source, Source::Learned);
+        assert_eq!(
+            e.customer_category,
+            Some(CustomerCategory::Code(e.category.unwrap()))
+        );
+        assert!(e.confidence > 0.95);
+    }
+
+    #[test]
+    fn confidence_is_in_range_and_ordered_by_source() {
+        let engine = Engine::builtin();
+        let strong = engine.enrich(
+            &TransactionView::new("ATM WITHDRAWAL", -20.0, "GBP"),
+            &EnrichOptions::default(),
+        );
+        let nothing = engine.enrich(
+            &TransactionView::new("QWXZ", -20.0, "GBP"),
+            &EnrichOptions::default(),
+        );
+        assert!((0.0..=1.0).contains(&strong.confidence));
+        assert!(nothing.confidence < strong.confidence);
+        assert_eq!(engine.category_code(&nothing), Some("uncategorized"));
+    }
+
     #[test]
     fn categorization_none_gives_no_category() {
         let engine = Engine::builtin();

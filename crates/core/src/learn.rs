@@ -40,7 +40,7 @@ use crate::text::{Field, NormText, TokenKind};
 pub const LEARNING_THRESHOLD: u32 = 3;
 
 /// The rules learned for every customer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerRules {
     version: u32,
@@ -142,6 +142,12 @@ pub fn description_key(description: &str) -> Option<String> {
         key.push_str(norm.token_text(t));
     }
     (!key.is_empty()).then_some(key)
+}
+
+impl Default for CustomerRules {
+    fn default() -> CustomerRules {
+        CustomerRules::new()
+    }
 }
 
 impl CustomerRules {
@@ -303,6 +309,12 @@ mod tests {
             Some("netflix com ref".into())
         );
         assert_eq!(description_key("12/03 4455"), None);
+    }
+
+    #[test]
+    fn a_default_store_is_a_valid_store() {
+        let r = CustomerRules::default();
+        assert_eq!(CustomerRules::from_json(&r.to_json()).unwrap(), r);
     }
 
     #[test]

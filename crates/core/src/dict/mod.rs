@@ -124,6 +124,13 @@ impl Dictionary {
             .map_err(|e| corrupt(format!("aliases: {e}")))?;
         let ids = fst::Map::new(slice(Section::Ids))
             .map_err(|e| corrupt(format!("ids: {e}")))?;
+        // The maps carry their own checksums: check them before walking
+        // them, so that bytes damaged past our own checksum are caught.
+        for (name, map) in [("aliases", &aliases), ("ids", &ids)] {
+            map.as_fst()
+                .verify()
+                .map_err(|e| corrupt(format!("{name}: {e}")))?;
+        }
         let mut dict = Dictionary {
             storage,
             sections,
@@ -675,5 +682,140 @@ impl<'d> Merchant<'d> {
             contact.push(serde_json::json!({"mode": "website", "value": self.website()}));
         }
         serde_json::json!({"id": self.id(), "names": names, "address": address, "contact": contact})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::{Lexicon, LexiconSources};
+    use crate::text::Field;
+
+    const SOURCES: &str = "cur:a\tAcme Foods\tbrand=Acme\tACME FOODS LTD|ACMEFOODS\tGB,IE\thttps://www.acme.example\tgroceries,gas_and_fuel\tconsumer_goods\tcurated
+cur:b\tBritish Widget Foundation\t\t\t*\t\tcharity\tdonations\tcurated
+cur:c\tΜασούτης\ttransliterated_name=Masoutis\t\tGR\t\tgroceries\tconsumer_goods\tcurated
+";
+
+    fn dict() -> (Vec<u8>, Dictionary) {
+        let lex = Lexicon::parse(&LexiconSources::default()).unwrap();
+        let (bytes, stats) = compile(&[("t.tsv", SOURCES)], &lex).unwrap();
+        assert_eq!(stats.merchants, 3);
+        (bytes.clone(), Dictionary::from_bytes(bytes).unwrap())
+    }
+
+    fn names(d: &Dictionary, descriptor: &str) -> Vec<String> {
+        let mut n = NormText::new();
+        n.push_field(descriptor, Field::Description);
+        let mut found = Vec::new();
+        d.find(&n, &mut found);
+        found
+            .iter()
+            .map(|m| {
+                d.merchant(m.candidates(d).next().unwrap().0)
+                    .name()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_aliases_in_every_form() {
+        let (_, d) = dict();
+        assert_eq!(
+            names(&d, "CARD PAYMENT TO ACME FOODS 12 MAR"),
+            ["Acme Foods"]
+        );
+        assert_eq!(names(&d, "ACMEFOODS LONDON"), ["Acme Foods"]);
+        assert_eq!(names(&d, "ACME FOODS LTD"), ["Acme Foods"]);
+        assert_eq!(names(&d, "ACME.EXAMPLE"), ["Acme Foods"]);
+        // Cut short by the card network.
+        assert_eq!(
+            names(&d, "BRITISH WIDGET FOUNDA LONDON GB"),
+            ["British Widget Foundation"]
+        );
+        // Native and folded scripts.
+        assert_eq!(names(&d, "ΜΑΣΟΥΤΗΣ ΘΕΣΣΑΛΟΝΙΚΗ"), ["Μασούτης"]);
+        assert_eq!(names(&d, "POS MASOUTIS 12"), ["Μασούτης"]);
+        // Never across noise (here only the brand `Acme` itself matches,
+        // on its one token) nor inside a longer word.
+        let mut n = NormText::new();
+        n.push_field("ACME 12/03 FOODS", Field::Description);
+        let mut found = Vec::new();
+        d.find(&n, &mut found);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].first, found[0].last), (0, 0));
+        assert!(names(&d, "ACMEFOODSTORE").is_empty());
+    }
+
+    #[test]
+    fn records() {
+        let (_, d) = dict();
+        let m = d.merchant(d.find_id("cur:a").unwrap());
+        assert_eq!(m.website(), "https://www.acme.example");
+        assert!(m.in_country(*b"IE") && !m.in_country(*b"FR"));
+        assert_eq!(
+            m.names().map(|(mode, _)| mode).collect::<Vec<_>>(),
+            [NameMode::Name, NameMode::Brand]
+        );
+        let tax = Taxonomy::builtin();
+        let cats: Vec<_> =
+            m.categories(Tree::Personal).map(|c| tax.code(c)).collect();
+        assert_eq!(cats, ["groceries", "gas_and_fuel"]);
+        assert!(d.find_id("cur:zzz").is_none());
+        let j = m.to_json();
+        assert_eq!(j["contact"][0]["value"], "https://www.acme.example");
+    }
+
+    /// Rewrites the header checksum so that damage inside the payload gets
+    /// past it and reaches the structural checks.
+    fn reseal(bytes: &mut [u8]) {
+        let crc = crc32fast::hash(&bytes[format::HEADER_LEN..]);
+        bytes[24..28].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    #[test]
+    fn damaged_artifacts_never_panic() {
+        let (bytes, _) = dict();
+        for cut in 0..bytes.len() {
+            assert!(
+                Dictionary::from_bytes(bytes[..cut].to_vec()).is_err(),
+                "truncated at {cut}"
+            );
+        }
+        for i in format::HEADER_LEN..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                assert!(
+                    Dictionary::from_bytes(b.clone()).is_err(),
+                    "flip at {i} passed the checksum"
+                );
+                reseal(&mut b);
+                // Past the checksum: an error, or a dictionary that still
+                // answers without panicking.
+                if let Ok(d) = Dictionary::from_bytes(b) {
+                    let _ =
+                        names(&d, "ACME FOODS BRITISH WIDGET FOUNDA MASOUTIS");
+                    for m in d.merchants() {
+                        let _ = (
+                            m.id(),
+                            m.name(),
+                            m.names().count(),
+                            m.in_country(*b"GB"),
+                        );
+                        let _ = m.categories(Tree::Business).count();
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn static_and_shared_storage_agree() {
+        let (bytes, d) = dict();
+        let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let s = Dictionary::from_static(leaked).unwrap();
+        assert_eq!(s.len(), d.len());
+        assert_eq!(names(&s, "ACMEFOODS"), names(&d, "ACMEFOODS"));
     }
 }
