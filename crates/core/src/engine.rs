@@ -222,10 +222,20 @@ impl EngineBuilder {
         for (i, f) in lexicon.facilitators.iter().enumerate() {
             facilitators.entry(f.tokens[0].clone()).or_default().push(i);
         }
+        // The country a currency places a transaction in: the issuer whose
+        // code starts the currency's (GBP: GB, not Jersey; CHF: CH), or
+        // the only country using it. The euro places nothing.
         let mut single_currency = FxHashMap::default();
         for (cur, list) in &lexicon.currency_countries {
-            if let [only] = list.as_slice() {
-                single_currency.insert(cur.clone(), *only);
+            let issuer = cur
+                .as_bytes()
+                .get(..2)
+                .and_then(|p| list.iter().find(|c| c[..] == *p));
+            match (issuer, list.as_slice()) {
+                (Some(c), _) | (None, [c]) => {
+                    single_currency.insert(cur.clone(), *c);
+                }
+                _ => {}
             }
         }
         let currency_countries =
@@ -269,6 +279,11 @@ struct Scratch {
     norm: NormText,
     hits: Vec<RuleHit>,
     matches: Vec<DictMatch>,
+    weak_categories: Vec<CategoryId>,
+    /// The place at the end of the description, read once per line.
+    location: Option<Location>,
+    /// The facilitators printed on the line.
+    facilitators: Vec<FacilitatorSpan>,
 }
 
 thread_local! {
@@ -506,6 +521,15 @@ impl Channels {
     }
 }
 
+/// A place printed at the end of a description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Location {
+    /// The country it names, if it names one.
+    country: Option<[u8; 2]>,
+    /// The index of its first token.
+    start: usize,
+}
+
 /// What the rest of a line says about where a merchant may be named.
 #[derive(Clone, Copy, Debug)]
 struct LineContext {
@@ -519,13 +543,15 @@ struct LineContext {
     card_line: bool,
     /// The line is a transfer, a standing order or an instant payment.
     transfer_like: bool,
+    /// A strong rule explains the line (a tax, a salary, rent).
+    explained: bool,
 }
 
 /// A dictionary merchant chosen for a line: the merchant, the flags of the
 /// alias that named it, and where it was found.
 type ChosenMerchant = (MerchantIdx, u8, DictMatch);
-/// How a match ranks: strong alias, field, length, earliness.
-type MatchRank = (u8, u8, u32, i64);
+/// How a match ranks: strong alias, field, earliness, length.
+type MatchRank = (u8, u8, i64, u32);
 
 /// The best rule of a strength.
 #[derive(Clone, Copy, Debug)]
@@ -542,6 +568,18 @@ impl Inner {
         opts: &EnrichOptions<'_>,
         s: &mut Scratch,
     ) -> Enrichment {
+        let (e, weak_categories) = self.enrich_line(tx, opts, s);
+        // Give the buffer back for the next line.
+        s.weak_categories = weak_categories;
+        e
+    }
+
+    fn enrich_line(
+        &self,
+        tx: &TransactionView<'_>,
+        opts: &EnrichOptions<'_>,
+        s: &mut Scratch,
+    ) -> (Enrichment, Vec<CategoryId>) {
         let tree = opts.categorization.tree();
         s.norm.clear();
         s.hits.clear();
@@ -558,13 +596,16 @@ impl Inner {
             }
         }
         self.rules.find(s.norm.text(), &mut s.hits);
-        let country = opts.country.or_else(|| self.infer_country(tx, &s.norm));
+        let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
+        s.location = self.trailing_location(&s.norm, currency);
+        let country = opts.country.or_else(|| self.infer_country(tx, s));
         let nature = tx.account_nature;
 
         // Rules.
         let mut strong: Option<RuleChoice> = None;
         let mut weak: Option<RuleChoice> = None;
-        let mut weak_cats: Vec<CategoryId> = Vec::new();
+        let mut weak_cats = std::mem::take(&mut s.weak_categories);
+        weak_cats.clear();
         let mut channels = Channels::default();
         let mut forbid = false;
         for h in &s.hits {
@@ -598,9 +639,9 @@ impl Inner {
         };
 
         // Merchant.
-        let facilitator = self.find_facilitator(&s.norm, tx.amount);
-        let located =
-            self.trailing_location(&s.norm, tx.currency_code).is_some();
+        let facilitator =
+            self.find_facilitators(&s.norm, tx.amount, &mut s.facilitators);
+        let located = s.location.is_some();
         let card_context = channels.has(Channel::Card)
             || tx.mcc.is_some()
             || nature.is_some_and(|n| {
@@ -632,6 +673,7 @@ impl Inner {
                 facilitator,
                 card_line: channels.has(Channel::Card),
                 transfer_like,
+                explained: strong.is_some(),
             };
             merchant = self.choose_merchant(s, tx, &line);
         }
@@ -662,7 +704,7 @@ impl Inner {
             customer_category: None,
             country,
         };
-        let Some(tree) = tree else { return out };
+        let Some(tree) = tree else { return (out, weak_cats) };
         if let Some(learned) =
             opts.customer.and_then(|c| c.lookup(tx.description))
         {
@@ -672,7 +714,7 @@ impl Inner {
                     out.confidence = 0.99;
                     out.source = Source::Learned;
                     out.customer_category = Some(CustomerCategory::Code(id));
-                    return out;
+                    return (out, weak_cats);
                 }
                 None => {
                     out.customer_category = Some(CustomerCategory::Name(
@@ -703,7 +745,7 @@ impl Inner {
         out.category = Some(category);
         out.confidence = confidence;
         out.source = source;
-        out
+        (out, weak_cats)
     }
 
     /// The merchant's category in a tree: the one of its categories the MCC
@@ -731,6 +773,16 @@ impl Inner {
                 return *c;
             }
         }
+        // A word of the line naming a sibling of the merchant's category is
+        // more precise than the merchant's general line of business (an
+        // insurer's `FLOTA VEHICULOS` is vehicle insurance).
+        if let Some(parent) = self.taxonomy.parent(primary)
+            && let Some(&c) = weak.iter().find(|&&c| {
+                c != primary && self.taxonomy.parent(c) == Some(parent)
+            })
+        {
+            return c;
+        }
         let mut hints: Vec<CategoryId> = weak.to_vec();
         hints.extend(mcc);
         refine(self.taxonomy, primary, &hints)
@@ -748,11 +800,10 @@ impl Inner {
             facilitator,
             card_line,
             transfer_like,
+            explained,
         } = *line;
         let tokens = s.norm.tokens();
-        let location = self
-            .trailing_location(&s.norm, tx.currency_code)
-            .map(|(_, start)| start);
+        let location = s.location.map(|l| l.start);
         let mut best: Option<(MatchRank, ChosenMerchant)> = None;
         for m in &s.matches {
             let (first, last) = (m.first as usize, m.last as usize);
@@ -779,6 +830,14 @@ impl Inner {
                 Field::Description => 1,
                 _ => 0,
             };
+            let in_go_between = s.facilitators.iter().any(|f| {
+                f.kind != FacilitatorKind::Platform
+                    && first >= f.first
+                    && last <= f.last
+            });
+            if in_go_between {
+                continue;
+            }
             if let Some(f) = facilitator {
                 let inside = first >= f.first && last <= f.last;
                 match f.kind {
@@ -803,19 +862,30 @@ impl Inner {
             if transfer_like && self.near_person(s, first, last) {
                 continue;
             }
-            let isolated =
-                self.is_isolated(s, first, last, facilitator, location);
+            let (left, right) =
+                self.isolation(s, first, last, facilitator, location);
             // Free-text fields name a merchant only with a distinctive alias.
             let free_text = matches!(
                 tokens[first].field,
                 Field::Additional | Field::Information
             );
-            let Some((idx, aflags)) = self.pick_candidate(
-                m,
-                tx,
-                country,
-                weak_ok && isolated && !free_text,
-            ) else {
+            // When a rule already explains the line, names in its free
+            // text (`Miete Whg 3 OG links`) are words, not merchants.
+            if free_text && explained {
+                continue;
+            }
+            let allowed = if !weak_ok || free_text {
+                0
+            } else if left && right {
+                flags::WEAK | flags::SHORT
+            } else if left {
+                flags::SHORT
+            } else {
+                0
+            };
+            let Some((idx, aflags)) =
+                self.pick_candidate(m, tx, country, allowed)
+            else {
                 continue;
             };
             // On a card purchase, a bank named on the line is the card's
@@ -823,8 +893,8 @@ impl Inner {
             if card_line && self.is_bank(idx) {
                 continue;
             }
-            let strong = u8::from(aflags & flags::WEAK == 0);
-            let key = (strong, rank_field, m.len, -(m.first as i64));
+            let strong = u8::from(aflags & (flags::WEAK | flags::SHORT) == 0);
+            let key = (strong, rank_field, -(m.first as i64), m.len);
             if best.as_ref().is_none_or(|(k, _)| key > *k) {
                 best = Some((key, (idx, aflags, *m)));
             }
@@ -858,17 +928,17 @@ impl Inner {
                 || self.lexicon.first_names.contains(word(first - 1)))
     }
 
-    /// True when the tokens around a match are not words of a longer
-    /// name: absent, numbers or noise, the bank's phrase, a facilitator,
-    /// the trailing location, or generic words.
-    fn is_isolated(
+    /// Whether the tokens before and after a match are not words of a
+    /// longer name: absent, numbers or noise, the bank's phrase, a
+    /// facilitator, the trailing location, or generic words.
+    fn isolation(
         &self,
         s: &Scratch,
         first: usize,
         last: usize,
         facilitator: Option<FacilitatorSpan>,
         location: Option<usize>,
-    ) -> bool {
+    ) -> (bool, bool) {
         let tokens = s.norm.tokens();
         let field = tokens[first].field;
         let neutral = |k: usize| -> bool {
@@ -896,8 +966,10 @@ impl Inner {
                     && t.end <= h.end
             })
         };
-        (first == 0 || neutral(first - 1))
-            && (last + 1 >= tokens.len() || neutral(last + 1))
+        (
+            first == 0 || neutral(first - 1),
+            last + 1 >= tokens.len() || neutral(last + 1),
+        )
     }
 
     fn pick_candidate(
@@ -905,7 +977,7 @@ impl Inner {
         m: &DictMatch,
         tx: &TransactionView<'_>,
         country: Option<Country>,
-        weak_ok: bool,
+        allowed: u8,
     ) -> Option<(MerchantIdx, u8)> {
         // Without a country, the currency says where the merchant may be.
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
@@ -915,7 +987,8 @@ impl Inner {
             None
         };
         for (idx, aflags) in m.candidates(&self.dict) {
-            if aflags & flags::WEAK != 0 && !weak_ok {
+            let restricted = aflags & (flags::WEAK | flags::SHORT);
+            if restricted & !allowed != 0 {
                 continue;
             }
             let merchant = self.dict.merchant(idx);
@@ -933,13 +1006,20 @@ impl Inner {
         None
     }
 
-    fn find_facilitator(
+    /// Every facilitator printed on the line, in order, into `spans`; the
+    /// first one is returned.
+    fn find_facilitators(
         &self,
         norm: &NormText,
         amount: f64,
+        spans: &mut Vec<FacilitatorSpan>,
     ) -> Option<FacilitatorSpan> {
+        spans.clear();
         let tokens = norm.tokens();
-        for (i, t) in tokens.iter().enumerate() {
+        let mut i = 0;
+        'tokens: while i < tokens.len() {
+            let t = &tokens[i];
+            i += 1;
             if t.kind != TokenKind::Word
                 || !matches!(t.field, Field::Description | Field::Payee)
             {
@@ -948,6 +1028,7 @@ impl Inner {
             let Some(cands) = self.facilitators.get(norm.token_text(t)) else {
                 continue;
             };
+            let i = i - 1;
             for &fi in cands {
                 let f = &self.lexicon.facilitators[fi];
                 let end = i + f.tokens.len();
@@ -971,41 +1052,31 @@ impl Inner {
                 if amount > 0.0 && f.kind != FacilitatorKind::Platform {
                     return None;
                 }
-                return Some(FacilitatorSpan {
+                spans.push(FacilitatorSpan {
                     first: i,
                     last: end - 1,
                     kind: f.kind,
                 });
+                continue 'tokens;
             }
         }
-        None
+        spans.first().copied()
     }
 
-    /// The country of a transaction: a country or US state at the end of
-    /// the description, a city in it, or a currency used by one country.
+    /// The country of a transaction: the place at the end of the
+    /// description, or a currency used by one country. (A city named
+    /// elsewhere in a line is not enough: `Santander` is also a bank.)
     fn infer_country(
         &self,
         tx: &TransactionView<'_>,
-        norm: &NormText,
+        s: &Scratch,
     ) -> Option<Country> {
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
-        if let Some((Some(cc), _)) = self.trailing_location(norm, currency) {
+        if let Some(Location { country: Some(cc), .. }) = s.location {
             return Country::from_bytes(cc);
         }
         if let Some(cc) = self.single_currency.get(currency) {
             return Country::from_bytes(*cc);
-        }
-        // A city named in the description, when only one country has it.
-        let tokens = norm.tokens();
-        for t in tokens.iter().filter(|t| {
-            t.field == Field::Description && t.kind == TokenKind::Word
-        }) {
-            if let Some([cc]) =
-                self.lexicon.cities.get(norm.token_text(t)).map(Vec::as_slice)
-                && t.end - t.start >= 4
-            {
-                return Country::from_bytes(*cc);
-            }
         }
         None
     }
@@ -1019,41 +1090,29 @@ impl Inner {
         &self,
         norm: &NormText,
         currency: &str,
-    ) -> Option<(Option<[u8; 2]>, usize)> {
+    ) -> Option<Location> {
         let tokens = norm.tokens();
-        let desc: Vec<usize> = tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.field == Field::Description && t.kind == TokenKind::Word
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let mut end = desc.len();
-        while end > 0 {
-            let w = norm.token_text(&tokens[desc[end - 1]]);
-            if w.len() == 1 || self.lexicon.descriptor_words.contains(w) {
-                end -= 1;
-            } else {
+        let is_desc_word = |t: &Token| {
+            t.field == Field::Description && t.kind == TokenKind::Word
+        };
+        // The description's word tokens, from the end.
+        let prev_word =
+            |i: usize| (0..i).rev().find(|&k| is_desc_word(&tokens[k]));
+        let first_word = tokens.iter().position(is_desc_word)?;
+        let mut last = prev_word(tokens.len())?;
+        loop {
+            let w = norm.token_text(&tokens[last]);
+            if w.len() > 1 && !self.lexicon.descriptor_words.contains(w) {
                 break;
             }
+            last = prev_word(last)?;
         }
-        if end == 0 {
-            return None;
-        }
-        let last = desc[end - 1];
         let word = norm.token_text(&tokens[last]);
         let raw = norm.raw_text(&tokens[last]);
         // Codes must be printed in capitals: `GB`, `DEU`, `CA`.
         let upper = raw.bytes().all(|b| b.is_ascii_uppercase());
-        let city_before = |k: usize| -> Option<(usize, Vec<[u8; 2]>)> {
-            (k >= 1)
-                .then(|| self.city_ends_at(norm, desc[k - 1]))
-                .flatten()
-                .map(|start| {
-                    (start, self.city_countries(norm, start, desc[k - 1]))
-                })
-        };
+        let city_before =
+            prev_word(last).and_then(|k| self.city_ending_at(norm, k));
         let mut code = None;
         if upper && (word.len() == 2 || word.len() == 3) {
             let as_country = self.lexicon.country_names.get(word).copied();
@@ -1062,16 +1121,15 @@ impl Inner {
             } else {
                 None
             };
-            let city = city_before(end - 1).map(|(_, c)| c);
             code = match (as_state, as_country) {
                 (None, c) => c,
                 (Some(st), None) => Some(st),
                 // `Hamburg/DE` is Germany, `DOVER DE` is Delaware: read a
                 // code that is both by the city before it, else by the
                 // currency.
-                (Some(st), Some(c)) => match city {
-                    Some(cities) if cities.contains(&c) => Some(c),
-                    Some(cities) if cities.contains(&st) => Some(st),
+                (Some(st), Some(c)) => match city_before {
+                    Some((_, cities)) if cities.contains(&c) => Some(c),
+                    Some((_, cities)) if cities.contains(&st) => Some(st),
                     _ if currency == "USD" => Some(st),
                     _ => Some(c),
                 },
@@ -1079,75 +1137,56 @@ impl Inner {
         } else if word.len() > 3 {
             code = self.lexicon.country_names.get(word).copied();
         }
-        let (cc, start_k) = match code {
-            Some(cc) => match city_before(end - 1) {
-                Some((start, _)) => (Some(cc), start),
-                None => (Some(cc), last),
+        let location = match code {
+            Some(cc) => Location {
+                country: Some(cc),
+                start: city_before.map_or(last, |(start, _)| start),
             },
             None => {
-                let start = self.city_ends_at(norm, last)?;
-                let countries = self.city_countries(norm, start, last);
-                let cc = match countries.as_slice() {
+                let (start, countries) = self.city_ending_at(norm, last)?;
+                let country = match countries {
                     [one] => Some(*one),
                     _ => None,
                 };
                 // A city alone ends a name only when a real name is left
                 // before it (`HOTEL BRISTOL` stays whole).
-                let name_left =
-                    desc.iter().take_while(|&&k| k < start).any(|&k| {
-                        let w = norm.token_text(&tokens[k]);
-                        !self.lexicon.stopwords.contains(w)
-                            && !self.lexicon.descriptor_words.contains(w)
-                            && w.len() > 1
-                    });
+                let name_left = (first_word..start).any(|k| {
+                    let w = norm.token_text(&tokens[k]);
+                    is_desc_word(&tokens[k])
+                        && w.len() > 1
+                        && !self.lexicon.stopwords.contains(w)
+                        && !self.lexicon.descriptor_words.contains(w)
+                });
                 if !name_left {
                     return None;
                 }
-                (cc, start)
+                Location { country, start }
             }
         };
         // Something must come before the place.
-        if desc.first().is_none_or(|&f| f >= start_k) {
-            return None;
-        }
-        Some((cc, start_k))
+        (first_word < location.start).then_some(location)
     }
 
-    /// The countries of the city spanning tokens `first..=last`.
-    fn city_countries(
+    /// The city whose name ends at token `end`, longest first: the index of
+    /// its first token and its countries.
+    fn city_ending_at(
         &self,
         norm: &NormText,
-        first: usize,
-        last: usize,
-    ) -> Vec<[u8; 2]> {
-        let key: Vec<&str> = norm.tokens()[first..=last]
-            .iter()
-            .map(|t| norm.token_text(t))
-            .collect();
-        self.lexicon.cities.get(&key.join(" ")).cloned().unwrap_or_default()
-    }
-
-    /// When a city name ends at token `end`, the index of its first token.
-    fn city_ends_at(&self, norm: &NormText, end: usize) -> Option<usize> {
+        end: usize,
+    ) -> Option<(usize, &[[u8; 2]])> {
         let tokens = norm.tokens();
         let max = self.lexicon.city_max_tokens.max(1);
         let mut best = None;
-        let mut key = String::new();
         for n in 1..=max.min(end + 1) {
             let first = end + 1 - n;
             let t = &tokens[first];
             if t.kind != TokenKind::Word || t.field != tokens[end].field {
                 break;
             }
-            key.clear();
-            for tk in &tokens[first..=end] {
-                if !key.is_empty() {
-                    key.push(' ');
-                }
-                key.push_str(norm.token_text(tk));
-            }
-            if self.lexicon.cities.contains_key(&key) {
-                best = Some(first);
+            // Words of one field are separated by one space in the text.
+            let key = &norm.text()[t.start as usize..tokens[end].end as usize];
+            if let Some(c) = self.lexicon.cities.get(key) {
+                best = Some((first, c.as_slice()));
             }
         }
         best
@@ -1199,33 +1238,44 @@ impl Inner {
                 }
             }
         }
-        if let Some(f) = facilitator {
+        for f in &s.facilitators {
             for k in keep.iter_mut().take(f.last + 1).skip(f.first) {
                 *k = false;
             }
         }
         if field == Field::Description
-            && let Some((_, start)) =
-                self.trailing_location(norm, tx.currency_code)
+            && let Some(Location { start, .. }) = s.location
         {
             for k in keep.iter_mut().skip(start) {
                 *k = false;
             }
         }
-        // Legal forms anywhere mark an organisation and are not part of a
-        // name as people write it.
-        let mut org = false;
+        // A legal form ends an organisation's name (`GmbH`, `S.A.`, `Sp. z
+        // o.o.`): it is dropped from the name as people write it, and marks
+        // the name before it as a company's. Short forms (`AS`, `SA`) are
+        // words elsewhere, so a form counts only where a name ends.
         let words: Vec<&str> =
             tokens.iter().map(|t| norm.token_text(t)).collect();
+        let location_start = s.location.map(|l| l.start);
+        let mut legal_starts: Vec<usize> = Vec::new();
         let mut k = 0;
         while k < tokens.len() {
             if tokens[k].field == field && tokens[k].kind == TokenKind::Word {
                 let n = self.lexicon.legal_form_at(&words[k..]);
                 let n = n.min(tokens.len() - k);
-                if n > 0 && tokens[k..k + n].iter().all(|t| t.field == field) {
-                    org = true;
-                    keep[k..k + n].iter_mut().for_each(|x| *x = false);
-                    k += n;
+                let after = k + n;
+                let ends_name = after >= tokens.len()
+                    || tokens[after].field != field
+                    || tokens[after].kind != TokenKind::Word
+                    || Some(after) == location_start
+                    || self.lexicon.legal_form_at(&words[after..]) > 0;
+                if n > 0
+                    && ends_name
+                    && tokens[k..k + n].iter().all(|t| t.field == field)
+                {
+                    legal_starts.push(k);
+                    keep[k..after].iter_mut().for_each(|x| *x = false);
+                    k = after;
                     continue;
                 }
             }
@@ -1247,13 +1297,39 @@ impl Inner {
                 while first <= last && self.is_edge_word(words[first]) {
                     first += 1;
                 }
-                while last > first && self.is_edge_word(words[last]) {
+                // Trailing function words are the bank's sentence going on
+                // (`LIBRERIA EL BUHO LECTOR, CON LA TARJETA`).
+                let shop_word_at = |k: usize| {
+                    s.hits.iter().any(|h| {
+                        let r = self.rules.rule(h.rule);
+                        r.channel().is_none()
+                            && h.end > h.start
+                            && tokens[k].start >= h.start
+                            && tokens[k].end <= h.end
+                    })
+                };
+                while last > first
+                    && (self.is_edge_word(words[last])
+                        || (words[last].len() <= 3
+                            && self.lexicon.stopwords.contains(words[last])
+                            && !shop_word_at(last)))
+                {
                     last -= 1;
                 }
                 if first > last {
                     return None;
                 }
                 last = last.min(first + 5);
+                // The card issuer's name (`Einkauf ZKB Visa Debit`).
+                let issuer = s.matches.iter().any(|m| {
+                    (m.first as usize) <= first
+                        && last <= m.last as usize
+                        && m.candidates(&self.dict)
+                            .any(|(idx, _)| self.is_bank(idx))
+                });
+                if issuer {
+                    return None;
+                }
                 let run = &tokens[first..=last];
                 let letters: usize =
                     run.iter().map(|t| (t.end - t.start) as usize).sum();
@@ -1263,6 +1339,7 @@ impl Inner {
                 (letters >= 3 && !generic).then_some((first, last))
             })?;
         let run = &tokens[first..=last];
+        let mut org = legal_starts.iter().any(|&k| k > last && k <= last + 2);
         let shop_word = s.hits.iter().any(|h| {
             let r = self.rules.rule(h.rule);
             r.strength() == Strength::Weak
@@ -1521,6 +1598,33 @@ mod tests {
         assert!((0.0..=1.0).contains(&strong.confidence));
         assert!(nothing.confidence < strong.confidence);
         assert_eq!(engine.category_code(&nothing), Some("uncategorized"));
+    }
+
+    #[test]
+    fn a_currency_places_a_line_in_its_issuing_country() {
+        let engine = Engine::builtin();
+        for (currency, country) in [
+            ("GBP", "GB"),
+            ("CHF", "CH"),
+            ("DKK", "DK"),
+            ("USD", "US"),
+            ("PLN", "PL"),
+        ] {
+            let e = engine.enrich(
+                &TransactionView::new("SOMETHING", -1.0, currency),
+                &EnrichOptions::default(),
+            );
+            assert_eq!(
+                e.country.map(|c| c.to_string()).as_deref(),
+                Some(country),
+                "{currency}"
+            );
+        }
+        let e = engine.enrich(
+            &TransactionView::new("SOMETHING", -1.0, "EUR"),
+            &EnrichOptions::default(),
+        );
+        assert_eq!(e.country, None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! from organisations, to read the country and city at the end of a
 //! descriptor, and to strip facilitators and legal forms from names.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::text::normalize;
 

@@ -392,8 +392,7 @@ fn scan_run(
     let len = end - start;
     // References alternate short runs of letters and digits (`HZ2PL07Q4`,
     // `E0400PQ7RS`); names have a word in them (`O2ONLINE`, `1UND1`).
-    let is_code = (longest_letter_run <= 3
-        && (transitions >= 3 || (transitions == 2 && len >= 7)))
+    let is_code = (longest_letter_run <= 3 && transitions >= 3)
         || (has_digit && has_letter && letters_are_x && len >= 5);
     if is_code {
         out.push_token(field, TokenKind::Noise, (start, end), false);

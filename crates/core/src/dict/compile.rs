@@ -18,8 +18,12 @@ pub mod flags {
     pub const DOMAIN: u8 = 4;
     /// The alias is a name written without its spaces.
     pub const NOSPACE: u8 = 8;
-    /// One common word: matches only on card purchases.
+    /// One common word: names a merchant only where it stands alone on a
+    /// shop or bill line.
     pub const WEAK: u8 = 16;
+    /// A three-letter name of an uncurated source: names a merchant only
+    /// where it starts a name on a shop or bill line (`OBI BAU-MARKT`).
+    pub const SHORT: u8 = 32;
 }
 
 /// What a compilation produced.
@@ -71,19 +75,34 @@ pub fn compile(
                 None => (false, raw),
             };
             for variant in text::spelling_variants(raw) {
-                for key in alias_keys(&variant, lexicon) {
+                for (key, stripped) in alias_keys(&variant, lexicon) {
                     // A city's name, a common word, a person's name or a
                     // short code is weak on its own; NSI's three-letter
                     // names too (curated ones are reviewed for this).
                     let single = !key.contains(' ');
+                    // A word left by stripping a legal form (`Blue` of
+                    // `Blue Inc`) is a name only when it stands alone.
                     let weak_one_word = (single
-                        && (lexicon.is_weak_word(&key)
-                            || (key.len() == 3
-                                && m.origin != Origin::Curated)))
+                        && (stripped || lexicon.is_weak_word(&key)))
                         || lexicon.cities.contains_key(&key);
+                    let short = single
+                        && key.len() == 3
+                        && m.origin != Origin::Curated;
                     if !forced
+                        && m.origin != Origin::Curated
                         && all_generic(&key, lexicon)
                         && key.contains(' ')
+                    {
+                        stats.dropped_aliases += 1;
+                        continue;
+                    }
+                    // A website's host is matched only with its name part
+                    // (`netflix com`), never as a bare domain ending.
+                    if kind == flags::DOMAIN
+                        && key
+                            .split(' ')
+                            .next()
+                            .is_none_or(|t| t.len() < 3 || !key.contains(' '))
                     {
                         stats.dropped_aliases += 1;
                         continue;
@@ -102,14 +121,16 @@ pub fn compile(
                     let mut f = kind;
                     if weak_one_word && !forced {
                         f |= flags::WEAK;
+                    } else if short && !forced {
+                        f |= flags::SHORT;
                     }
                     let e = local.entry(key).or_insert(f);
-                    // Keep the strongest reading: a forced or strong alias
-                    // clears WEAK, and kinds accumulate.
-                    let weak =
-                        (*e & flags::WEAK != 0) && (f & flags::WEAK != 0);
-                    *e = (*e | f) & !flags::WEAK
-                        | if weak { flags::WEAK } else { 0 };
+                    // Keep the strongest reading: a restriction stays only
+                    // when every reading of the key has it; kinds
+                    // accumulate.
+                    let restrictions = flags::WEAK | flags::SHORT;
+                    let kept = *e & f & restrictions;
+                    *e = ((*e | f) & !restrictions) | kept;
                 }
             }
         };
@@ -154,7 +175,12 @@ pub fn compile(
     let mut first_tokens: Vec<u64> = Vec::new();
     for (key, mut list) in keys {
         list.sort_by_key(|&(origin, idx, f)| {
-            (f & flags::WEAK != 0, origin, idx)
+            (
+                f & (flags::WEAK | flags::SHORT) != 0,
+                origin,
+                f & flags::NAME == 0,
+                idx,
+            )
         });
         list.truncate(255);
         let offset = (candidates.len() / 4) as u64;
@@ -262,14 +288,15 @@ pub fn compile(
 }
 
 /// The keys an alias is matched under: its normalized form, and the same
-/// without a trailing legal form (`Tesco Stores Ltd` → `tesco stores`).
-fn alias_keys(raw: &str, lexicon: &Lexicon) -> Vec<String> {
+/// without a trailing legal form (`Tesco Stores Ltd` → `tesco stores`),
+/// marked as stripped.
+fn alias_keys(raw: &str, lexicon: &Lexicon) -> Vec<(String, bool)> {
     let norm = text::normalize(raw);
     if norm.is_empty() {
         return Vec::new();
     }
     let tokens: Vec<&str> = norm.split(' ').collect();
-    let mut out = vec![norm.clone()];
+    let mut out = vec![(norm.clone(), false)];
     // Strip a legal form at the end, when what is left is still a name
     // (`G.A.S.` must not become `g`).
     for start in 1..tokens.len() {
@@ -277,7 +304,7 @@ fn alias_keys(raw: &str, lexicon: &Lexicon) -> Vec<String> {
         if n > 0 && start + n == tokens.len() {
             let rest = tokens[..start].join(" ");
             if rest.len() - (start - 1) >= 4 {
-                out.push(rest);
+                out.push((rest, true));
             }
             break;
         }
@@ -285,11 +312,11 @@ fn alias_keys(raw: &str, lexicon: &Lexicon) -> Vec<String> {
     out
 }
 
+/// True for a key made only of stop-words and numbers (`the shop`,
+/// `online store 24`). Letters count as a name: `b q`, `q 8 easy`.
 fn all_generic(key: &str, lexicon: &Lexicon) -> bool {
     key.split(' ').all(|t| {
-        lexicon.stopwords.contains(t)
-            || t.len() <= 1
-            || t.bytes().all(|b| b.is_ascii_digit())
+        lexicon.stopwords.contains(t) || t.bytes().all(|b| b.is_ascii_digit())
     })
 }
 
@@ -395,20 +422,26 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
+        let keys = |s: &str| -> Vec<String> {
+            alias_keys(s, &lex).into_iter().map(|(k, _)| k).collect()
+        };
         assert_eq!(
-            alias_keys("Tesco Stores Ltd", &lex),
+            keys("Tesco Stores Ltd"),
             ["tesco stores ltd", "tesco stores"]
         );
         assert_eq!(
             alias_keys("IKEA Deutschland GmbH & Co. KG", &lex),
-            ["ikea deutschland gmbh co kg", "ikea deutschland"]
+            [
+                ("ikea deutschland gmbh co kg".to_string(), false),
+                ("ikea deutschland".to_string(), true)
+            ]
         );
-        assert_eq!(alias_keys("Ltd", &lex), ["ltd"]);
+        assert_eq!(keys("Ltd"), ["ltd"]);
         let lex = Lexicon::parse(&crate::lexicon::LexiconSources {
             legal_forms: "A/S\n",
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(alias_keys("G.A.S.", &lex), ["g a s"]);
+        assert_eq!(alias_keys("G.A.S.", &lex), [("g a s".to_string(), false)]);
     }
 }
