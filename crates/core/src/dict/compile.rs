@@ -172,7 +172,7 @@ pub fn compile(
     // card networks, then by id order (the merchants are sorted by id).
     let mut candidates: Vec<u8> = Vec::new();
     let mut alias_map = fst::MapBuilder::memory();
-    let mut first_tokens: Vec<u64> = Vec::new();
+    let mut key_entries: Vec<(u64, u32)> = Vec::new();
     for (key, mut list) in keys {
         list.sort_by_key(|&(origin, idx, f)| {
             (
@@ -195,8 +195,23 @@ pub fn compile(
             line: 0,
             message: e.to_string(),
         })?;
-        let first = key.split(' ').next().unwrap_or(&key);
-        first_tokens.push(format::token_hash(first.as_bytes()));
+        if offset >= 1 << 22 {
+            return Err(SourceError {
+                file: "aliases".into(),
+                line: 0,
+                message: "too many alias candidates".into(),
+            });
+        }
+        // The alias, and each of its first tokens as a prefix, by hash.
+        let mut h = format::HASH_START;
+        for (k, token) in key.split(' ').enumerate() {
+            if k > 0 {
+                key_entries.push((h, format::KEY_IS_PREFIX));
+                h = format::hash_more(h, b" ");
+            }
+            h = format::hash_more(h, token.as_bytes());
+        }
+        key_entries.push((h, format::KEY_IS_ALIAS | value as u32));
     }
     let aliases = alias_map.into_inner().map_err(|e| SourceError {
         file: "aliases".into(),
@@ -271,10 +286,7 @@ pub fn compile(
     let sections = vec![
         (Section::Aliases, aliases),
         (Section::Candidates, candidates),
-        (
-            Section::FirstTokens,
-            format::build_hash_table(first_tokens.into_iter()),
-        ),
+        (Section::Keys, format::KeyTable::build(&key_entries)),
         (Section::Merchants, records),
         (Section::Names, names),
         (Section::Strings, strings.bytes),

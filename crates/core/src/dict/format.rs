@@ -26,7 +26,7 @@ pub const MAGIC: &[u8; 8] = b"TXENRICH";
 /// The artifact kind.
 pub const KIND: &[u8; 4] = b"DICT";
 /// The layout version this library reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 const SECTION_ENTRY: usize = 24;
@@ -39,8 +39,9 @@ pub enum Section {
     Aliases = 1,
     /// u32 entries: merchant index (low 24 bits) | alias flags (high 8).
     Candidates = 2,
-    /// Open-addressing table of the hashes of the aliases' first tokens.
-    FirstTokens = 3,
+    /// Open-addressing table of the hashes of every alias and every
+    /// token-boundary prefix of an alias (see [`KeyTable`]).
+    Keys = 3,
     /// Fixed-size merchant records.
     Merchants = 4,
     /// Name records (mode, string).
@@ -59,7 +60,7 @@ pub enum Section {
 pub const SECTIONS: [Section; 9] = [
     Section::Aliases,
     Section::Candidates,
-    Section::FirstTokens,
+    Section::Keys,
     Section::Merchants,
     Section::Names,
     Section::Strings,
@@ -253,56 +254,147 @@ pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
 
-/// FNV-1a over a token's bytes, never 0 (0 marks an empty slot).
-pub(crate) fn token_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// The FNV-1a offset basis: the hash of nothing.
+pub const HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues an FNV-1a hash over more bytes. Hashing an alias token by
+/// token (with `b" "` between tokens) gives the hash of the whole alias.
+#[inline]
+pub fn hash_more(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h | 1
+    h
 }
 
-/// Builds the first-token table: a power-of-two array of hashes, at most
-/// half full, preceded by its slot count.
-pub(crate) fn build_hash_table(hashes: impl Iterator<Item = u64>) -> Vec<u8> {
-    let mut hs: Vec<u64> = hashes.collect();
-    hs.sort_unstable();
-    hs.dedup();
-    let slots = (hs.len() * 2).next_power_of_two().max(16);
-    let mut table = vec![0u64; slots];
-    let mask = slots - 1;
-    for h in hs {
-        let mut i = (h as usize) & mask;
-        while table[i] != 0 {
-            i = (i + 1) & mask;
-        }
-        table[i] = h;
-    }
-    let mut out = Vec::with_capacity(8 + slots * 8);
-    out.extend_from_slice(&(slots as u64).to_le_bytes());
-    for h in table {
-        out.extend_from_slice(&h.to_le_bytes());
-    }
-    out
+/// Bytes per key-table slot: hash u64, entry u32.
+pub const KEY_SLOT: usize = 12;
+/// Entry bit: the hashed text is an alias.
+pub const KEY_IS_ALIAS: u32 = 1 << 30;
+/// Entry bit: the hashed text is an alias's first tokens.
+pub const KEY_IS_PREFIX: u32 = 1 << 31;
+/// Entry bits of an alias's candidates: count (low 8) and offset (next 22).
+pub const KEY_CANDIDATES: u32 = (1 << 30) - 1;
+
+/// The key table: every alias and every prefix of an alias that ends at a
+/// token boundary, by hash, so that a descriptor is walked token by token
+/// with one probe per token. Layout: slot count u64, then slots of
+/// [`KEY_SLOT`] bytes (hash u64, entry u32; hash 0 is an empty slot),
+/// placed by `hash * slots >> 64` and linear probing.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyTable<'a> {
+    bytes: &'a [u8],
+    slots: usize,
 }
 
-/// Looks a hash up in a table made by [`build_hash_table`]. The table has
-/// been validated (power-of-two slot count, right length, not full).
-pub(crate) fn hash_table_contains(table: &[u8], h: u64) -> bool {
-    let slots = u64_at(table, 0) as usize;
-    let mask = slots - 1;
-    let mut i = (h as usize) & mask;
-    loop {
-        let v = u64_at(table, 8 + i * 8);
-        if v == h {
-            return true;
+impl<'a> KeyTable<'a> {
+    /// Builds a table from `(hash, entry)` pairs; entries of one hash are
+    /// or-ed together.
+    pub fn build(entries: &[(u64, u32)]) -> Vec<u8> {
+        let mut merged: Vec<(u64, u32)> =
+            entries.iter().map(|&(h, e)| (h | 1, e)).collect();
+        merged.sort_unstable_by_key(|&(h, _)| h);
+        merged.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 |= b.1;
+                true
+            } else {
+                false
+            }
+        });
+        let slots = (merged.len() * 3 / 2).max(16);
+        let mut table = vec![(0u64, 0u32); slots];
+        for (h, e) in merged {
+            let mut i = slot_of(h, slots);
+            while table[i].0 != 0 {
+                i = if i + 1 == slots { 0 } else { i + 1 };
+            }
+            table[i] = (h, e);
         }
-        if v == 0 {
-            return false;
+        let mut out = Vec::with_capacity(8 + slots * KEY_SLOT);
+        out.extend_from_slice(&(slots as u64).to_le_bytes());
+        for (h, e) in table {
+            out.extend_from_slice(&h.to_le_bytes());
+            out.extend_from_slice(&e.to_le_bytes());
         }
-        i = (i + 1) & mask;
+        out
     }
+
+    /// Reads a table, checking its length and that it has an empty slot
+    /// (so that every probe ends).
+    pub fn new(bytes: &'a [u8]) -> Result<KeyTable<'a>, LoadError> {
+        if bytes.len() < 8 {
+            return Err(LoadError::Corrupt("key table is too short".into()));
+        }
+        let slots = u64_at(bytes, 0);
+        let ok = slots
+            .checked_mul(KEY_SLOT as u64)
+            .and_then(|n| n.checked_add(8))
+            .is_some_and(|n| n == bytes.len() as u64);
+        if !ok || slots == 0 {
+            return Err(LoadError::Corrupt(
+                "key table has a bad length".into(),
+            ));
+        }
+        let table = KeyTable { bytes, slots: slots as usize };
+        if (0..table.slots).all(|i| table.slot(i).0 != 0) {
+            return Err(LoadError::Corrupt("key table is full".into()));
+        }
+        Ok(table)
+    }
+
+    /// A table already validated by [`KeyTable::new`]: no scan.
+    pub(crate) fn validated(bytes: &'a [u8]) -> KeyTable<'a> {
+        let slots =
+            if bytes.len() >= 8 { u64_at(bytes, 0) as usize } else { 0 };
+        KeyTable { bytes, slots }
+    }
+
+    fn slot(&self, i: usize) -> (u64, u32) {
+        let at = 8 + i * KEY_SLOT;
+        (u64_at(self.bytes, at), u32_at(self.bytes, at + 8))
+    }
+
+    /// Every entry, for validation.
+    pub fn entries(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.slots).map(|i| self.slot(i)).filter(|s| s.0 != 0).map(|s| s.1)
+    }
+
+    /// The entry of a text's hash (as made by [`hash_more`]), 0 when the
+    /// text is neither an alias nor an alias's first tokens.
+    #[inline]
+    pub fn get(&self, h: u64) -> u32 {
+        if self.slots == 0 {
+            return 0;
+        }
+        let h = h | 1;
+        let mut i = slot_of(h, self.slots);
+        loop {
+            let (sh, e) = self.slot(i);
+            if sh == h {
+                return e;
+            }
+            if sh == 0 {
+                return 0;
+            }
+            i = if i + 1 == self.slots { 0 } else { i + 1 };
+        }
+    }
+}
+
+/// The home slot of a hash. FNV-1a's high bits are weakly mixed, and the
+/// multiply-shift reduction reads exactly those, so the hash is finalized
+/// first (the 64-bit finalizer of MurmurHash3).
+#[inline]
+fn slot_of(h: u64, slots: usize) -> usize {
+    let mut x = h;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^= x >> 33;
+    ((u128::from(x) * slots as u128) >> 64) as usize
 }
 
 #[cfg(test)]
@@ -366,14 +458,39 @@ mod tests {
     }
 
     #[test]
-    fn hash_table() {
-        let t = build_hash_table(
-            [token_hash(b"tesco"), token_hash(b"aldi"), token_hash(b"tesco")]
-                .into_iter(),
-        );
-        assert!(hash_table_contains(&t, token_hash(b"tesco")));
-        assert!(hash_table_contains(&t, token_hash(b"aldi")));
-        assert!(!hash_table_contains(&t, token_hash(b"lidl")));
-        assert_ne!(token_hash(b""), 0);
+    fn key_table() {
+        let h = |s: &str| hash_more(HASH_START, s.as_bytes());
+        let bytes = KeyTable::build(&[
+            (h("tesco"), KEY_IS_ALIAS | 0x105),
+            (h("tesco"), KEY_IS_PREFIX),
+            (h("tesco stores"), KEY_IS_ALIAS | 0x201),
+        ]);
+        let t = KeyTable::new(&bytes).unwrap();
+        assert_eq!(t.get(h("tesco")), KEY_IS_ALIAS | KEY_IS_PREFIX | 0x105);
+        // Token by token gives the same hash as the whole text.
+        let stepwise = hash_more(hash_more(h("tesco"), b" "), b"stores");
+        assert_eq!(t.get(stepwise), KEY_IS_ALIAS | 0x201);
+        assert_eq!(t.get(h("aldi")), 0);
+        assert_eq!(t.entries().count(), 2);
+        assert!(KeyTable::new(&bytes[..bytes.len() - 1]).is_err());
+        // Probes stay short on a realistic table.
+        let entries: Vec<(u64, u32)> = (0..50_000)
+            .map(|i| (h(&format!("shop {i}")), KEY_IS_ALIAS))
+            .collect();
+        let bytes = KeyTable::build(&entries);
+        let t = KeyTable::new(&bytes).unwrap();
+        let longest = (0..t.slots)
+            .map(|i| {
+                let (sh, _) = t.slot(i);
+                if sh == 0 {
+                    return 0;
+                }
+                let home = slot_of(sh, t.slots);
+                (i + t.slots - home) % t.slots
+            })
+            .max()
+            .unwrap();
+        assert!(longest < 64, "a probe chain of {longest} slots");
+        assert!(KeyTable::new(&[]).is_err());
     }
 }

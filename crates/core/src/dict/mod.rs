@@ -253,19 +253,17 @@ impl Dictionary {
                 return Err(corrupt("id points past the merchants"));
             }
         }
-        let table = self.section(Section::FirstTokens);
-        let slots_ok = table.len() >= 8 && {
-            let slots = format::u64_at(table, 0);
-            slots.is_power_of_two()
-                && slots.checked_mul(8).and_then(|b| b.checked_add(8))
-                    == Some(table.len() as u64)
-        };
-        if !slots_ok
-            || (8..table.len())
-                .step_by(8)
-                .all(|i| format::u64_at(table, i) != 0)
-        {
-            return Err(corrupt("first-token table is malformed"));
+        let keys = format::KeyTable::new(self.section(Section::Keys))?;
+        for e in keys.entries() {
+            if e & format::KEY_IS_ALIAS != 0 {
+                let c = e & format::KEY_CANDIDATES;
+                let (off, count) = ((c >> 8) as usize, (c & 0xff) as usize);
+                if count == 0 || off + count > n_cand {
+                    return Err(corrupt(
+                        "key table points past the candidates",
+                    ));
+                }
+            }
         }
         self.categories = categories;
         self.len = len;
@@ -320,13 +318,6 @@ impl Dictionary {
             .unwrap_or("")
     }
 
-    fn first_token_known(&self, token: &[u8]) -> bool {
-        format::hash_table_contains(
-            self.section(Section::FirstTokens),
-            format::token_hash(token),
-        )
-    }
-
     /// Finds every alias in `norm`: for each token where an alias starts,
     /// the longest alias starting there, token-bounded, across tokens joined
     /// by a space or written together (`MC DONALDS`, `PRETAMANGER`), and
@@ -335,43 +326,25 @@ impl Dictionary {
     pub fn find(&self, norm: &NormText, out: &mut Vec<DictMatch>) {
         let tokens = norm.tokens();
         let text = norm.text().as_bytes();
-        let fst = self.aliases.as_fst();
+        let keys = format::KeyTable::validated(self.section(Section::Keys));
         for i in 0..tokens.len() {
-            let t = &tokens[i];
-            if t.kind == TokenKind::Noise {
-                continue;
-            }
-            let tok = &text[t.range()];
-            let joinable = tok.len() <= 3
-                && tokens.get(i + 1).is_some_and(|n| {
-                    n.kind != TokenKind::Noise && n.field == t.field
-                });
-            let known = self.first_token_known(tok)
-                || (joinable && self.join_known(norm, i));
-            if !known {
+            if tokens[i].kind == TokenKind::Noise {
                 continue;
             }
             let mut best: Option<DictMatch> = None;
-            let mut walk =
-                Walk { fst, tokens, text, start: i, best: &mut best };
+            let mut walk = Walk {
+                fst: self.aliases.as_fst(),
+                keys,
+                tokens,
+                text,
+                start: i,
+                best: &mut best,
+            };
             walk.start();
             if let Some(m) = best {
                 out.push(m);
             }
         }
-    }
-
-    fn join_known(&self, norm: &NormText, i: usize) -> bool {
-        let t = norm.tokens();
-        let mut buf = [0u8; 64];
-        let a = norm.token_text(&t[i]).as_bytes();
-        let b = norm.token_text(&t[i + 1]).as_bytes();
-        if a.len() + b.len() > buf.len() {
-            return false;
-        }
-        buf[..a.len()].copy_from_slice(a);
-        buf[a.len()..a.len() + b.len()].copy_from_slice(b);
-        self.first_token_known(&buf[..a.len() + b.len()])
     }
 
     fn candidate(&self, i: usize) -> (MerchantIdx, u8) {
@@ -434,6 +407,7 @@ impl DictMatch {
 
 struct Walk<'a, 'b> {
     fst: &'a fst::raw::Fst<Slice>,
+    keys: format::KeyTable<'a>,
     tokens: &'a [Token],
     text: &'a [u8],
     start: usize,
@@ -447,65 +421,87 @@ const MIN_TRUNCATED: u32 = 12;
 
 impl Walk<'_, '_> {
     fn start(&mut self) {
-        let root = self.fst.root();
-        let tok = &self.tokens[self.start];
-        if let Some((node, out)) = feed(
-            self.fst,
-            root,
-            fst::raw::Output::zero(),
-            &self.text[tok.range()],
-        ) {
-            self.after_token(node, out, self.start, tok.end - tok.start, 0);
+        let t = &self.tokens[self.start];
+        let tok = &self.text[t.range()];
+        let h = format::hash_more(format::HASH_START, tok);
+        self.step(h, self.start, t.end - t.start, 0);
+        // A short first token written apart from the rest of a one-word
+        // name (`MC DONALDS`).
+        if tok.len() <= 3 && self.can_continue(self.start) {
+            let n = &self.tokens[self.start + 1];
+            let h = format::hash_more(h, &self.text[n.range()]);
+            let how = if n.has(Token::GLUED) { 0 } else { DictMatch::JOINED };
+            self.step(
+                h,
+                self.start + 1,
+                t.end - t.start + n.end - n.start,
+                how,
+            );
         }
     }
 
-    fn after_token(
-        &mut self,
-        node: fst::raw::Node<'_>,
-        out: fst::raw::Output,
-        j: usize,
-        len: u32,
-        how: u8,
-    ) {
-        let mut found = false;
-        if node.is_final() {
-            self.offer(j, len, how, out.cat(node.final_output()).value());
-            found = true;
-        }
-        let next = j + 1;
-        let can_continue = next - self.start < MAX_TOKENS
-            && self.tokens.get(next).is_some_and(|n| {
+    fn can_continue(&self, j: usize) -> bool {
+        j + 1 - self.start < MAX_TOKENS
+            && self.tokens.get(j + 1).is_some_and(|n| {
                 n.kind != TokenKind::Noise && n.field == self.tokens[j].field
-            });
-        if can_continue {
-            let n = &self.tokens[next];
-            let bytes = &self.text[n.range()];
-            let nlen = n.end - n.start;
-            if let Some((sp, o)) = feed(self.fst, node, out, b" ")
-                && let Some((nd, o2)) = feed(self.fst, sp, o, bytes)
-            {
-                self.after_token(nd, o2, next, len + 1 + nlen, how);
-                found = true;
-            }
-            if let Some((nd, o2)) = feed(self.fst, node, out, bytes) {
-                // Glued tokens (`REMA1000`) were one word in the descriptor:
-                // reading them together is not a join.
-                let h = if n.has(Token::GLUED) {
-                    how
-                } else {
-                    how | DictMatch::JOINED
-                };
-                self.after_token(nd, o2, next, len + nlen, h);
-                found = true;
-            }
+            })
+    }
+
+    /// Reads tokens `start..=j`, hashed as `h`: offers an alias found
+    /// there, and goes on while they are an alias's first tokens. Returns
+    /// false when they are neither an alias nor a prefix of one.
+    fn step(&mut self, h: u64, j: usize, len: u32, how: u8) -> bool {
+        let e = self.keys.get(h);
+        if e == 0 {
+            return false;
         }
-        if !found
-            && len >= MIN_TRUNCATED
-            && let Some((extra, value)) =
-                unique_completion(self.fst, node, out)
+        if e & format::KEY_IS_ALIAS != 0 {
+            self.offer(j, len, how, u64::from(e & format::KEY_CANDIDATES));
+        }
+        if !self.can_continue(j) {
+            return true;
+        }
+        let n = self.tokens[j + 1];
+        let next = &self.text[n.range()];
+        let nlen = n.end - n.start;
+        let mut continued = false;
+        if e & format::KEY_IS_PREFIX != 0 {
+            let spaced = format::hash_more(format::hash_more(h, b" "), next);
+            continued |= self.step(spaced, j + 1, len + 1 + nlen, how);
+        }
+        // Glued tokens (`REMA1000`) were one word in the descriptor:
+        // reading them together is not a join.
+        let joined_how =
+            if n.has(Token::GLUED) { how } else { how | DictMatch::JOINED };
+        continued |= self.step(
+            format::hash_more(h, next),
+            j + 1,
+            len + nlen,
+            joined_how,
+        );
+        // A name cut short by the card network (`BRITISH HEART FOUNDATI`):
+        // the next token starts the rest of a single alias.
+        if !continued
+            && e & format::KEY_IS_PREFIX != 0
+            && how & DictMatch::JOINED == 0
+            && len + 1 + nlen >= MIN_TRUNCATED
         {
-            self.offer(j, len + extra, how | DictMatch::TRUNCATED, value);
+            let read = &self.text
+                [self.tokens[self.start].start as usize..n.end as usize];
+            let root = (self.fst.root(), fst::raw::Output::zero());
+            if let Some((node, out)) = feed(self.fst, root.0, root.1, read)
+                && let Some((extra, value)) =
+                    unique_completion(self.fst, node, out)
+            {
+                self.offer(
+                    j + 1,
+                    len + 1 + nlen + extra,
+                    how | DictMatch::TRUNCATED,
+                    value,
+                );
+            }
         }
+        true
     }
 
     fn offer(&mut self, last: usize, len: u32, how: u8, value: u64) {
