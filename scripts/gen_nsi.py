@@ -81,6 +81,7 @@ EXTRA_GENERIC = [
     r"^(авиакасса|售票处)$",
     r"^(kantor|perusahaan)$",
     r"^sekretariat rw \d+$",
+    r"^l['’ ]?atelier$",  # "the workshop": hairdressers, bakeries, garages and restaurants alike
     r"^(маркет|аптечныи склад|ремонт обуви|супермаркет|аптека|магазин)$",
     r"^سوپرمارکت$",
 ]
