@@ -71,6 +71,7 @@ pub mod lexicon;
 pub mod model;
 mod output;
 pub mod rules;
+pub mod synth;
 pub mod taxonomy;
 pub mod text;
 
