@@ -78,7 +78,11 @@ const SHAPES: &[Shape] = &[
             "PAYPAL *{m} {r}",
         ],
         debit: &["DD {m}", "{m} DD {r}"],
-        transfer: &["TRANSFER TO {p} REF {r}", "FPO {p} REF RENT", "FPI {p} REF DINNER"],
+        transfer: &[
+            "TRANSFER TO {p} REF {r}",
+            "FPO {p} REF RENT",
+            "FPI {p} REF DINNER",
+        ],
         salary: &["BGC {e} SALARY", "{e} PAYROLL BGC"],
         cash: &["ATM WITHDRAWAL {c} {d}", "CASH {c} {d}"],
         fee: &["MONTHLY ACCOUNT FEE", "NON-STERLING TRANSACTION FEE"],
@@ -93,11 +97,34 @@ const SHAPES: &[Shape] = &[
             "BEA, Betaalpas {m},PAS{s} NR:{r}, {d}/{t} {c}",
             "SUMUP *{m} {c}",
         ],
-        debit: &["SEPA-Lastschrift {m} {r}", "PRLV SEPA {m} {r}", "ADDEBITO SDD {m}", "RECIBO {m}"],
-        transfer: &["Überweisung an {p} {r}", "VIR SEPA {p} {r}", "BONIFICO A FAVORE DI {p}", "BIZUM ENVIADO A {p}"],
-        salary: &["Gutschrift LOHN/GEHALT {e}", "VIR SALAIRE {e}", "NOMINA {e}", "STIPENDIO {e}"],
-        cash: &["Bargeldauszahlung {c} {d}", "RETRAIT DAB {c} {d}", "PRELIEVO BANCOMAT {c}"],
-        fee: &["Entgelt Kontoführung", "FRAIS TENUE DE COMPTE", "COMISION MANTENIMIENTO"],
+        debit: &[
+            "SEPA-Lastschrift {m} {r}",
+            "PRLV SEPA {m} {r}",
+            "ADDEBITO SDD {m}",
+            "RECIBO {m}",
+        ],
+        transfer: &[
+            "Überweisung an {p} {r}",
+            "VIR SEPA {p} {r}",
+            "BONIFICO A FAVORE DI {p}",
+            "BIZUM ENVIADO A {p}",
+        ],
+        salary: &[
+            "Gutschrift LOHN/GEHALT {e}",
+            "VIR SALAIRE {e}",
+            "NOMINA {e}",
+            "STIPENDIO {e}",
+        ],
+        cash: &[
+            "Bargeldauszahlung {c} {d}",
+            "RETRAIT DAB {c} {d}",
+            "PRELIEVO BANCOMAT {c}",
+        ],
+        fee: &[
+            "Entgelt Kontoführung",
+            "FRAIS TENUE DE COMPTE",
+            "COMISION MANTENIMIENTO",
+        ],
     },
     Shape {
         currency: "USD",
@@ -108,14 +135,20 @@ const SHAPES: &[Shape] = &[
             "{m}*{r} {c} {C}",
         ],
         debit: &["{m} DES:BILL PAY ID:{r} WEB"],
-        transfer: &["ZELLE TO {p} ON {d}", "VENMO DES:PAYMENT ID:{r} INDN:{p} WEB"],
+        transfer: &[
+            "ZELLE TO {p} ON {d}",
+            "VENMO DES:PAYMENT ID:{r} INDN:{p} WEB",
+        ],
         salary: &["DIRECT DEP {e} PAYROLL PPD ID: {r}"],
         cash: &["ATM WITHDRAWAL {c} {C}"],
         fee: &["MONTHLY SERVICE FEE", "OVERDRAFT FEE"],
     },
     Shape {
         currency: "PLN",
-        card: &["ZAKUP PRZY UŻYCIU KARTY {m} {c}", "Płatność kartą {d} {m} {c}"],
+        card: &[
+            "ZAKUP PRZY UŻYCIU KARTY {m} {c}",
+            "Płatność kartą {d} {m} {c}",
+        ],
         debit: &["POLECENIE ZAPŁATY {m}"],
         transfer: &["PRZELEW DO {p}", "BLIK PRZELEW NA TELEFON {p}"],
         salary: &["WYNAGRODZENIE {e}"],
@@ -137,15 +170,20 @@ impl Generator {
     /// A generator drawing from `engine`'s dictionary and the embedded word
     /// lists, starting from `seed`.
     pub fn new(engine: &Engine, seed: u64) -> Generator {
-        let mut merchants: Vec<String> =
-            engine.dictionary().merchants().map(|m| m.name().to_uppercase()).collect();
+        let mut merchants: Vec<String> = engine
+            .dictionary()
+            .merchants()
+            .map(|m| m.name().to_uppercase())
+            .collect();
         if merchants.is_empty() {
             merchants.push("CORNER SHOP".into());
         }
-        let lexicon = Lexicon::parse(&LexiconSources::builtin()).unwrap_or_default();
+        let lexicon =
+            Lexicon::parse(&LexiconSources::builtin()).unwrap_or_default();
         let mut firsts: Vec<&String> = lexicon.first_names.iter().collect();
         let mut lasts: Vec<&String> = lexicon.surnames.iter().collect();
-        let mut cities: Vec<String> = lexicon.cities.keys().map(|c| c.to_uppercase()).collect();
+        let mut cities: Vec<String> =
+            lexicon.cities.keys().map(|c| c.to_uppercase()).collect();
         // Hash sets have no order: sort, so that a seed means one sequence.
         firsts.sort();
         lasts.sort();
@@ -153,8 +191,12 @@ impl Generator {
         let mut rng = Rng(seed);
         let people = (0..2000)
             .map(|_| {
-                let f = firsts.get(rng.below(firsts.len().max(1))).map_or("ANNA", |s| s.as_str());
-                let l = lasts.get(rng.below(lasts.len().max(1))).map_or("EXAMPLE", |s| s.as_str());
+                let f = firsts
+                    .get(rng.below(firsts.len().max(1)))
+                    .map_or("ANNA", |s| s.as_str());
+                let l = lasts
+                    .get(rng.below(lasts.len().max(1)))
+                    .map_or("EXAMPLE", |s| s.as_str());
                 format!("{} {}", f.to_uppercase(), l.to_uppercase())
             })
             .collect();
@@ -171,7 +213,10 @@ impl Generator {
         let (template, sign) = match roll {
             0..=59 => (self.rng.pick(shape.card), -1.0),
             60..=69 => (self.rng.pick(shape.debit), -1.0),
-            70..=81 => (self.rng.pick(shape.transfer), if roll % 2 == 0 { -1.0 } else { 1.0 }),
+            70..=81 => (
+                self.rng.pick(shape.transfer),
+                if roll.is_multiple_of(2) { -1.0 } else { 1.0 },
+            ),
             82..=87 => (self.rng.pick(shape.salary), 1.0),
             88..=94 => (self.rng.pick(shape.cash), -1.0),
             _ => (self.rng.pick(shape.fee), -1.0),
@@ -200,16 +245,31 @@ impl Generator {
                 }
                 'e' => {
                     let i = self.rng.below(self.people.len());
-                    let surname = self.people[i].rsplit(' ').next().unwrap_or("ACME");
+                    let surname =
+                        self.people[i].rsplit(' ').next().unwrap_or("ACME");
                     out.push_str(surname);
                     out.push_str(" LTD");
                 }
                 's' => out.push_str(&format!("{:04}", self.rng.below(10_000))),
-                'd' => out.push_str(&format!("{:02}.{:02}.26", 1 + self.rng.below(28), 1 + self.rng.below(12))),
-                't' => out.push_str(&format!("{:02}:{:02}", self.rng.below(24), self.rng.below(60))),
-                'k' => out.push_str(&format!("{:04}XXXXXXXX{:04}", 4000 + self.rng.below(999), self.rng.below(10_000))),
+                'd' => out.push_str(&format!(
+                    "{:02}.{:02}.26",
+                    1 + self.rng.below(28),
+                    1 + self.rng.below(12)
+                )),
+                't' => out.push_str(&format!(
+                    "{:02}:{:02}",
+                    self.rng.below(24),
+                    self.rng.below(60)
+                )),
+                'k' => out.push_str(&format!(
+                    "{:04}XXXXXXXX{:04}",
+                    4000 + self.rng.below(999),
+                    self.rng.below(10_000)
+                )),
                 'r' => out.push_str(&format!("{:X}", self.rng.next() >> 24)),
-                'C' => out.push_str(["CA", "NY", "TX", "WA", "IL"][self.rng.below(5)]),
+                'C' => out.push_str(
+                    ["CA", "NY", "TX", "WA", "IL"][self.rng.below(5)],
+                ),
                 _ => {}
             }
         }
@@ -263,21 +323,36 @@ mod tests {
         let mut with_merchant = 0;
         let mut descriptions = std::collections::HashSet::new();
         for line in text.lines() {
-            let raw = RawTransaction::parse(line).expect("generated lines are valid transactions");
+            let raw = RawTransaction::parse(line)
+                .expect("generated lines are valid transactions");
             descriptions.insert(raw.view().description.to_string());
-            let e = engine.enrich(&raw.view(), &crate::EnrichOptions::default());
+            let e =
+                engine.enrich(&raw.view(), &crate::EnrichOptions::default());
             with_merchant += usize::from(e.merchant.is_some());
         }
-        assert!(descriptions.len() > 1500, "{} distinct descriptions", descriptions.len());
+        assert!(
+            descriptions.len() > 1500,
+            "{} distinct descriptions",
+            descriptions.len()
+        );
         // About 30% of the lines name no merchant.
         let share = with_merchant as f64 / 2000.0;
-        assert!((0.55..0.85).contains(&share), "{share} of lines have a merchant");
+        assert!(
+            (0.55..0.85).contains(&share),
+            "{share} of lines have a merchant"
+        );
     }
 
     #[test]
     fn a_seed_is_a_sequence() {
         let engine = Engine::builtin();
-        assert_eq!(Generator::new(&engine, 1).json_lines(50), Generator::new(&engine, 1).json_lines(50));
-        assert_ne!(Generator::new(&engine, 1).json_lines(50), Generator::new(&engine, 2).json_lines(50));
+        assert_eq!(
+            Generator::new(&engine, 1).json_lines(50),
+            Generator::new(&engine, 1).json_lines(50)
+        );
+        assert_ne!(
+            Generator::new(&engine, 1).json_lines(50),
+            Generator::new(&engine, 2).json_lines(50)
+        );
     }
 }
