@@ -48,12 +48,26 @@ fn engine_from_data(
     dictionary: Option<&Path>,
 ) -> Result<Engine, String> {
     let text = |name: &str| read(&dir.join("text").join(name));
-    let (stop, desc, first, sur, cities, regions, countries, legal, fac) = (
+    let (
+        stop,
+        desc,
+        labels,
+        first,
+        sur,
+        cities,
+        towns,
+        regions,
+        countries,
+        legal,
+        fac,
+    ) = (
         text("stopwords.txt")?,
         text("descriptor_words.txt")?,
+        text("reference_labels.txt")?,
         text("first_names.txt")?,
         text("surnames.txt")?,
         text("cities.tsv")?,
+        text("towns.tsv")?,
         text("regions.tsv")?,
         text("countries.tsv")?,
         text("legal_forms.txt")?,
@@ -62,9 +76,11 @@ fn engine_from_data(
     let lexicon = Lexicon::parse(&LexiconSources {
         stopwords: &stop,
         descriptor_words: &desc,
+        reference_labels: &labels,
         first_names: &first,
         surnames: &sur,
         cities: &cities,
+        towns: &towns,
         regions: &regions,
         countries: &countries,
         legal_forms: &legal,

@@ -279,7 +279,7 @@ struct Scratch {
     norm: NormText,
     hits: Vec<RuleHit>,
     matches: Vec<DictMatch>,
-    weak_categories: Vec<CategoryId>,
+    weak_categories: Vec<WeakHint>,
     /// The place at the end of the description, read once per line.
     location: Option<Location>,
     /// The facilitators printed on the line.
@@ -521,6 +521,16 @@ impl Channels {
     }
 }
 
+/// A category a weak rule's keyword points to, and where the keyword is.
+#[derive(Clone, Copy, Debug)]
+struct WeakHint {
+    category: CategoryId,
+    start: u32,
+    end: u32,
+    rule: RuleId,
+    priority: u8,
+}
+
 /// A place printed at the end of a description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Location {
@@ -545,6 +555,15 @@ struct LineContext {
     transfer_like: bool,
     /// A strong rule explains the line (a tax, a salary, rent).
     explained: bool,
+    /// The personal category of the line's MCC, if it has one.
+    mcc_personal: Option<CategoryId>,
+}
+
+/// Whether a merchant's categories agree with a category the line gives
+/// (the MCC's, or a keyword's): the same, or one of the same family.
+fn agrees(tax: &Taxonomy, merchant: CategoryId, hint: CategoryId) -> bool {
+    let family = |c: CategoryId| tax.parent(c).unwrap_or(c);
+    merchant == hint || family(merchant) == family(hint)
 }
 
 /// A dictionary merchant chosen for a line: the merchant, the flags of the
@@ -579,7 +598,7 @@ impl Inner {
         tx: &TransactionView<'_>,
         opts: &EnrichOptions<'_>,
         s: &mut Scratch,
-    ) -> (Enrichment, Vec<CategoryId>) {
+    ) -> (Enrichment, Vec<WeakHint>) {
         let tree = opts.categorization.tree();
         s.norm.clear();
         s.hits.clear();
@@ -597,7 +616,11 @@ impl Inner {
         }
         self.rules.find(s.norm.text(), &mut s.hits);
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
-        s.location = self.trailing_location(&s.norm, currency);
+        let card_line = s
+            .hits
+            .iter()
+            .any(|h| self.rules.rule(h.rule).channel() == Some(Channel::Card));
+        s.location = self.trailing_location(&s.norm, currency, card_line);
         let country = opts.country.or_else(|| self.infer_country(tx, s));
         let nature = tx.account_nature;
 
@@ -613,23 +636,78 @@ impl Inner {
             if !r.admits(tx.amount, nature, country) {
                 continue;
             }
+            // A channel phrase inside a longer one (`MOKĖJIMAS` of
+            // `MOKĖJIMAS KORTELE`) is that longer phrase's word.
+            let nested = r.channel().is_some()
+                && s.hits.iter().any(|o| {
+                    o.rule != h.rule
+                        && self.rules.rule(o.rule).channel().is_some()
+                        && o.start <= h.start
+                        && h.end <= o.end
+                        && o.end - o.start > h.end - h.start
+                });
+            if nested {
+                continue;
+            }
             if let Some(c) = r.channel() {
                 channels.add(c);
             }
-            forbid |= r.forbids_merchant();
-            let Some(cat) = tree.and_then(|t| r.category(t)) else { continue };
-            let slot = match r.strength() {
-                Strength::Strong => &mut strong,
-                Strength::Weak => {
-                    weak_cats.push(cat);
-                    &mut weak
-                }
-            };
-            if slot.is_none_or(|c| r.priority() > c.priority) {
-                *slot = Some(RuleChoice {
+            let cat = tree.and_then(|t| r.category(t));
+            // A rule speaks for the tree it has a category in (a personal
+            // salary rule says nothing of a business account's lines).
+            if r.forbids_merchant()
+                && (cat.is_some() || r.channel().is_some() || tree.is_none())
+            {
+                forbid = true;
+            }
+            let Some(cat) = cat else { continue };
+            if r.strength() == Strength::Weak {
+                weak_cats.push(WeakHint {
+                    category: cat,
+                    start: h.start,
+                    end: h.end,
+                    rule: h.rule,
+                    priority: r.priority(),
+                });
+            } else if strong.is_none_or(|c| r.priority() > c.priority) {
+                strong = Some(RuleChoice {
                     rule: h.rule,
                     category: cat,
                     priority: r.priority(),
+                });
+            }
+        }
+        let transfer_like = channels.has(Channel::Transfer)
+            || channels.has(Channel::Instant)
+            || channels.has(Channel::StandingOrder);
+        // On a transfer, the sender's note says what the money was for
+        // between people, not what the payee is: keywords of the free-text
+        // fields, and words after a reference label (`REF CONCERT
+        // TICKETS`), do not categorize it.
+        // (On a business account, the note is the invoice's purpose and
+        // does categorize: `Rechnung Webdesign`.)
+        let personal_transfer = transfer_like && tree == Some(Tree::Personal);
+        if personal_transfer {
+            let tokens = s.norm.tokens();
+            weak_cats.retain(|h| {
+                tokens.iter().find(|t| t.end > h.start).is_none_or(|t| {
+                    !matches!(t.field, Field::Additional | Field::Information)
+                })
+            });
+        }
+        if personal_transfer
+            && let Some(label) = s.norm.tokens().iter().find(|t| {
+                self.lexicon.reference_labels.contains(s.norm.token_text(t))
+            })
+        {
+            weak_cats.retain(|h| h.start < label.end);
+        }
+        for h in &weak_cats {
+            if weak.is_none_or(|c: RuleChoice| h.priority > c.priority) {
+                weak = Some(RuleChoice {
+                    rule: h.rule,
+                    category: h.category,
+                    priority: h.priority,
                 });
             }
         }
@@ -654,9 +732,6 @@ impl Inner {
             })
             || facilitator
                 .is_some_and(|f| f.kind == FacilitatorKind::Intermediary);
-        let transfer_like = channels.has(Channel::Transfer)
-            || channels.has(Channel::Instant)
-            || channels.has(Channel::StandingOrder);
         // Where a one-word alias that is also a common word or a name may
         // stand for a merchant: shop and bill lines, not transfers.
         let weak_ok = !transfer_like
@@ -674,8 +749,23 @@ impl Inner {
                 card_line: channels.has(Channel::Card),
                 transfer_like,
                 explained: strong.is_some(),
+                mcc_personal: tx
+                    .mcc
+                    .and_then(|m| self.mcc.category(m, Tree::Personal)),
             };
-            merchant = self.choose_merchant(s, tx, &line);
+            // Keywords of the line in the personal tree, to corroborate an
+            // ambiguous name (`ZURICH Kfz-Versicherung`).
+            let personal_hints: Vec<CategoryId> = s
+                .hits
+                .iter()
+                .filter(|h| {
+                    self.rules.rule(h.rule).strength() == Strength::Weak
+                })
+                .filter_map(|h| {
+                    self.rules.rule(h.rule).category(Tree::Personal)
+                })
+                .collect();
+            merchant = self.choose_merchant(s, tx, &line, &personal_hints);
         }
         // A line a strong rule explains (a tax, a salary, a fee) names no
         // shop; only the dictionary may still name an institution on it.
@@ -690,6 +780,12 @@ impl Inner {
         } else {
             None
         };
+
+        // A wallet payment (PayPal, Satispay) with no shop behind it is money
+        // between people.
+        let wallet_only = merchant.is_none()
+            && cleansed.is_none()
+            && facilitator.is_some_and(|f| f.kind == FacilitatorKind::Wallet);
 
         // Category.
         let mut out = Enrichment {
@@ -730,15 +826,37 @@ impl Inner {
                 Source::Rule(r.rule),
             )
         } else if let Some((idx, aflags, m)) = merchant {
-            let cat = self.merchant_category(idx, tree, mcc_cat, &weak_cats);
+            // Words of the merchant's own name (`GAILS BAKERY`) say what the
+            // merchant is called, not what this purchase was.
+            let tokens = s.norm.tokens();
+            let (ms, me) =
+                (tokens[m.first as usize].start, tokens[m.last as usize].end);
+            let all_hints: Vec<CategoryId> =
+                weak_cats.iter().map(|h| h.category).collect();
+            let hints: Vec<CategoryId> = weak_cats
+                .iter()
+                .filter(|h| !(h.start >= ms && h.end <= me))
+                .map(|h| h.category)
+                .collect();
+            let cat =
+                self.merchant_category(idx, tree, mcc_cat, &all_hints, &hints);
             let sure =
                 aflags & flags::WEAK == 0 && m.how & DictMatch::TRUNCATED == 0;
             (cat, if sure { 0.88 } else { 0.76 }, Source::Merchant(idx))
         } else if let (Some(cat), Some(mcc)) = (mcc_cat, tx.mcc) {
-            let cat = refine(self.taxonomy, cat, &weak_cats);
+            let hints: Vec<CategoryId> =
+                weak_cats.iter().map(|h| h.category).collect();
+            let cat = refine(self.taxonomy, cat, &hints);
             (cat, 0.78, Source::Mcc(mcc))
         } else if let Some(w) = weak {
             (w.category, 0.60, Source::Keyword(w.rule))
+        } else if let Some(t) = (transfer_like || wallet_only)
+            .then(|| self.taxonomy.find(tree, "transfer"))
+            .flatten()
+        {
+            // Money sent to or received from someone the line does not
+            // name as a merchant.
+            (t, 0.50, Source::Default)
         } else {
             (self.taxonomy.uncategorized(tree), 0.30, Source::Default)
         };
@@ -749,13 +867,14 @@ impl Inner {
     }
 
     /// The merchant's category in a tree: the one of its categories the MCC
-    /// or a weak rule points to, else its primary one narrowed to a child a
-    /// weak rule or the MCC names.
+    /// or a weak rule (`selecting`) points to, else its primary one refined
+    /// by a keyword outside its name (`weak`) or the MCC.
     fn merchant_category(
         &self,
         idx: MerchantIdx,
         tree: Tree,
         mcc: Option<CategoryId>,
+        selecting: &[CategoryId],
         weak: &[CategoryId],
     ) -> CategoryId {
         let m = self.dict.merchant(idx);
@@ -769,7 +888,9 @@ impl Inner {
             if let Some(c) = mcc.filter(|c| all.contains(c)) {
                 return c;
             }
-            if let Some(c) = weak.iter().find(|c| all.contains(c)) {
+            // Any word of the line, the alias included (`TESCO PFS`),
+            // selects among the merchant's own categories.
+            if let Some(c) = selecting.iter().find(|c| all.contains(c)) {
                 return *c;
             }
         }
@@ -793,6 +914,7 @@ impl Inner {
         s: &Scratch,
         tx: &TransactionView<'_>,
         line: &LineContext,
+        personal_hints: &[CategoryId],
     ) -> Option<ChosenMerchant> {
         let LineContext {
             country,
@@ -801,10 +923,12 @@ impl Inner {
             card_line,
             transfer_like,
             explained,
+            mcc_personal,
         } = *line;
         let tokens = s.norm.tokens();
         let location = s.location.map(|l| l.start);
         let mut best: Option<(MatchRank, ChosenMerchant)> = None;
+        let mut accepted: Vec<ChosenMerchant> = Vec::new();
         for m in &s.matches {
             let (first, last) = (m.first as usize, m.last as usize);
             // A bank's phrase is not a merchant (`Dankort-køb`, `BEA`).
@@ -862,6 +986,18 @@ impl Inner {
             if transfer_like && self.near_person(s, first, last) {
                 continue;
             }
+            if self.field_is_person(s, tokens[first].field) {
+                continue;
+            }
+            // Two generic words read together (`EN EL` is not Enel).
+            if m.how & DictMatch::JOINED != 0
+                && tokens[first..=last].iter().all(|t| {
+                    let w = s.norm.token_text(t);
+                    w.len() <= 2 || self.lexicon.stopwords.contains(w)
+                })
+            {
+                continue;
+            }
             let (left, right) =
                 self.isolation(s, first, last, facilitator, location);
             // Free-text fields name a merchant only with a distinctive alias.
@@ -883,23 +1019,40 @@ impl Inner {
             } else {
                 0
             };
-            let Some((idx, aflags)) =
-                self.pick_candidate(m, tx, country, allowed)
-            else {
+            let Some((idx, aflags)) = self.pick_candidate(
+                m,
+                tx,
+                country,
+                allowed,
+                mcc_personal,
+                personal_hints,
+            ) else {
                 continue;
             };
             // On a card purchase, a bank named on the line is the card's
             // issuer, not the shop.
-            if card_line && self.is_bank(idx) {
+            if card_line && tx.amount < 0.0 && self.is_bank(idx) {
                 continue;
             }
             let strong = u8::from(aflags & (flags::WEAK | flags::SHORT) == 0);
             let key = (strong, rank_field, -(m.first as i64), m.len);
-            if best.as_ref().is_none_or(|(k, _)| key > *k) {
+            let better = best.as_ref().is_none_or(|(k, _)| key > *k);
+            if better {
                 best = Some((key, (idx, aflags, *m)));
             }
+            accepted.push((idx, aflags, *m));
         }
-        best.map(|(_, b)| b)
+        // A line that names a brand and one of its sub-brands (`LINKEDIN-123
+        // LNKD.IN/BILL`: LinkedIn and LinkedIn Ads) is the sub-brand's.
+        let (_, chosen) = best?;
+        let name = self.dict.merchant(chosen.0).name();
+        let sub_brand = accepted.into_iter().find(|(idx, _, _)| {
+            let other = self.dict.merchant(*idx).name();
+            other.len() > name.len() + 1
+                && other.starts_with(name)
+                && other.as_bytes()[name.len()] == b' '
+        });
+        Some(sub_brand.unwrap_or(chosen))
     }
 
     /// True for a bank or card issuer: a merchant whose primary personal
@@ -921,11 +1074,36 @@ impl Inner {
         {
             return true;
         }
-        first > 0
-            && tokens[first - 1].field == tokens[first].field
-            && tokens[first - 1].kind == TokenKind::Word
-            && (word(first - 1).len() == 1
-                || self.lexicon.first_names.contains(word(first - 1)))
+        let neighbour_is_name = |k: usize, initial_ok: bool| {
+            tokens[k].field == tokens[first].field
+                && tokens[k].kind == TokenKind::Word
+                && ((initial_ok && word(k).len() == 1)
+                    || self.lexicon.first_names.contains(word(k)))
+        };
+        // `T NEXT`, `KATIE BOOTS`; and surname first, `FERRARI MARCO`.
+        (first > 0 && neighbour_is_name(first - 1, true))
+            || (last + 1 < tokens.len() && neighbour_is_name(last + 1, false))
+    }
+
+    /// True when a payee or payer field holds a person's name and nothing
+    /// else (`Penny Schulz`): brand names in it are the person's.
+    fn field_is_person(&self, s: &Scratch, field: Field) -> bool {
+        if !matches!(field, Field::Payee | Field::Payer) {
+            return false;
+        }
+        let tokens: Vec<Token> = s
+            .norm
+            .tokens()
+            .iter()
+            .filter(|t| t.field == field && t.kind == TokenKind::Word)
+            .copied()
+            .collect();
+        let words: Vec<&str> =
+            tokens.iter().map(|t| s.norm.token_text(t)).collect();
+        (2..=4).contains(&tokens.len())
+            && self.lexicon.legal_form_at(&words[words.len() - 1..]) == 0
+            && (self.looks_like_person(&s.norm, &tokens)
+                || self.lexicon.surnames.contains(words[words.len() - 1]))
     }
 
     /// Whether the tokens before and after a match are not words of a
@@ -956,6 +1134,7 @@ impl Inner {
             let w = s.norm.token_text(t);
             if self.lexicon.stopwords.contains(w)
                 || self.lexicon.descriptor_words.contains(w)
+                || self.lexicon.legal_form_at(&[w]) == 1
             {
                 return true;
             }
@@ -978,6 +1157,8 @@ impl Inner {
         tx: &TransactionView<'_>,
         country: Option<Country>,
         allowed: u8,
+        mcc_personal: Option<CategoryId>,
+        hints: &[CategoryId],
     ) -> Option<(MerchantIdx, u8)> {
         // Without a country, the currency says where the merchant may be.
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
@@ -988,7 +1169,19 @@ impl Inner {
         };
         for (idx, aflags) in m.candidates(&self.dict) {
             let restricted = aflags & (flags::WEAK | flags::SHORT);
-            if restricted & !allowed != 0 {
+            // An ambiguous name the MCC agrees with is the merchant (`BP`
+            // with a fuel station's code).
+            let corroborated = restricted != 0
+                && self.dict.merchant(idx).categories(Tree::Personal).any(
+                    |c| {
+                        mcc_personal
+                            .is_some_and(|m| agrees(self.taxonomy, c, m))
+                            || hints
+                                .iter()
+                                .any(|&h| agrees(self.taxonomy, c, h))
+                    },
+                );
+            if restricted & !allowed != 0 && !corroborated {
                 continue;
             }
             let merchant = self.dict.merchant(idx);
@@ -1090,6 +1283,7 @@ impl Inner {
         &self,
         norm: &NormText,
         currency: &str,
+        card_line: bool,
     ) -> Option<Location> {
         let tokens = norm.tokens();
         let is_desc_word = |t: &Token| {
@@ -1100,9 +1294,14 @@ impl Inner {
             |i: usize| (0..i).rev().find(|&k| is_desc_word(&tokens[k]));
         let first_word = tokens.iter().position(is_desc_word)?;
         let mut last = prev_word(tokens.len())?;
+        // Card words, references and a company's legal form may follow
+        // the place (`… STOCKHOLM AB` is a company, not Alberta).
         loop {
             let w = norm.token_text(&tokens[last]);
-            if w.len() > 1 && !self.lexicon.descriptor_words.contains(w) {
+            let skip = w.len() <= 1
+                || self.lexicon.descriptor_words.contains(w)
+                || self.lexicon.legal_form_at(&[w]) == 1;
+            if !skip {
                 break;
             }
             last = prev_word(last)?;
@@ -1112,7 +1311,7 @@ impl Inner {
         // Codes must be printed in capitals: `GB`, `DEU`, `CA`.
         let upper = raw.bytes().all(|b| b.is_ascii_uppercase());
         let city_before =
-            prev_word(last).and_then(|k| self.city_ending_at(norm, k));
+            prev_word(last).and_then(|k| self.city_ending_at(norm, k, true));
         let mut code = None;
         if upper && (word.len() == 2 || word.len() == 3) {
             let as_country = self.lexicon.country_names.get(word).copied();
@@ -1128,8 +1327,8 @@ impl Inner {
                 // code that is both by the city before it, else by the
                 // currency.
                 (Some(st), Some(c)) => match city_before {
-                    Some((_, cities)) if cities.contains(&c) => Some(c),
-                    Some((_, cities)) if cities.contains(&st) => Some(st),
+                    Some((_, cities, _)) if cities.contains(&c) => Some(c),
+                    Some((_, cities, _)) if cities.contains(&st) => Some(st),
                     _ if currency == "USD" => Some(st),
                     _ => Some(c),
                 },
@@ -1137,16 +1336,69 @@ impl Inner {
         } else if word.len() > 3 {
             code = self.lexicon.country_names.get(word).copied();
         }
+        // A country's name of several words (`CZECH REPUBLIC`).
+        let mut name_start = last;
+        if code.is_none() && !upper_code(raw, word) {
+            for n in 2..=3 {
+                let Some(first) =
+                    (0..n - 1).try_fold(last, |k, _| prev_word(k))
+                else {
+                    break;
+                };
+                if first + n - 1 != last {
+                    break;
+                }
+                let key = &norm.text()
+                    [tokens[first].start as usize..tokens[last].end as usize];
+                if let Some(&cc) = self.lexicon.country_names.get(key) {
+                    code = Some(cc);
+                    name_start = first;
+                }
+            }
+        }
+        let city_before = if name_start != last {
+            prev_word(name_start)
+                .and_then(|k| self.city_ending_at(norm, k, true))
+        } else {
+            city_before
+        };
+        // A code or country name is a place when a city comes before it or
+        // when the currency is that country's (`HBO MAX ES` in euros); a
+        // three-letter code needs the city (`VAT`, `CAN` are words).
+        if let Some(cc) = code {
+            let currency_fits = self
+                .currency_countries
+                .get(currency)
+                .is_some_and(|list| list.contains(&cc))
+                || (cc == *b"US" && currency == "USD")
+                || (cc == *b"CA" && currency == "CAD");
+            let three = word.len() == 3;
+            if !(city_before.is_some() || (currency_fits && !three)) {
+                code = None;
+            }
+        }
         let location = match code {
             Some(cc) => Location {
                 country: Some(cc),
-                start: city_before.map_or(last, |(start, _)| start),
+                start: city_before.map_or(name_start, |(start, _, _)| start),
             },
             None => {
-                let (start, countries) = self.city_ending_at(norm, last)?;
+                // A town alone counts only on a card purchase, where the
+                // network prints it; it never places the line in a country.
+                let (start, countries, town) =
+                    self.city_ending_at(norm, last, card_line)?;
+                let countries: &[[u8; 2]] = if town { &[] } else { countries };
+                // A city's country counts when the currency agrees: there is
+                // a Republic in Missouri and a Salt in Catalonia.
+                let local = self.currency_countries.get(currency);
                 let country = match countries {
-                    [one] => Some(*one),
-                    _ => None,
+                    [one] if local.is_none_or(|l| l.contains(one)) => {
+                        Some(*one)
+                    }
+                    _ => countries
+                        .iter()
+                        .find(|c| local.is_some_and(|l| l.contains(c)))
+                        .copied(),
                 };
                 // A city alone ends a name only when a real name is left
                 // before it (`HOTEL BRISTOL` stays whole).
@@ -1167,13 +1419,40 @@ impl Inner {
         (first_word < location.start).then_some(location)
     }
 
+    /// When a city's name starts at token `start` (and ends by `limit`),
+    /// the index of the token after it.
+    fn city_starting_at(
+        &self,
+        norm: &NormText,
+        start: usize,
+        limit: usize,
+    ) -> Option<usize> {
+        let tokens = norm.tokens();
+        let max = self.lexicon.city_max_tokens.max(1);
+        let mut best = None;
+        for end in start..=limit.min(start + max - 1) {
+            if tokens[end].kind != TokenKind::Word
+                || tokens[end].field != tokens[start].field
+            {
+                break;
+            }
+            let key = &norm.text()
+                [tokens[start].start as usize..tokens[end].end as usize];
+            if self.lexicon.cities.contains_key(key) {
+                best = Some(end + 1);
+            }
+        }
+        best
+    }
+
     /// The city whose name ends at token `end`, longest first: the index of
     /// its first token and its countries.
     fn city_ending_at(
         &self,
         norm: &NormText,
         end: usize,
-    ) -> Option<(usize, &[[u8; 2]])> {
+        towns: bool,
+    ) -> Option<(usize, &[[u8; 2]], bool)> {
         let tokens = norm.tokens();
         let max = self.lexicon.city_max_tokens.max(1);
         let mut best = None;
@@ -1185,8 +1464,20 @@ impl Inner {
             }
             // Words of one field are separated by one space in the text.
             let key = &norm.text()[t.start as usize..tokens[end].end as usize];
+            // A one-word city that is also a common word (`ABO`, German for
+            // a subscription, is Turku in Swedish) is not a place.
+            if n == 1 && self.lexicon.stopwords.contains(key) {
+                continue;
+            }
             if let Some(c) = self.lexicon.cities.get(key) {
-                best = Some((first, c.as_slice()));
+                best = Some((first, c.as_slice(), false));
+            } else if towns
+                && !self.lexicon.is_person_name(key)
+                && let Some(c) = self.lexicon.towns.get(key)
+            {
+                // A village's name that is also a person's (`ROBLEDO`) is
+                // more likely the shop owner's.
+                best = Some((first, c.as_slice(), true));
             }
         }
         best
@@ -1284,6 +1575,11 @@ impl Inner {
         // The first run of kept words that is a name once the bank's
         // words at its edges are trimmed (`NOK 412,00 FJORDKROA RESTAURANT`
         // has a run `NOK` before the name).
+        for (k, t) in tokens.iter().enumerate() {
+            if self.lexicon.reference_labels.contains(norm.token_text(t)) {
+                keep[k] = false;
+            }
+        }
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for (k, &kept) in keep.iter().enumerate() {
             match runs.last_mut() {
@@ -1333,10 +1629,24 @@ impl Inner {
                 let run = &tokens[first..=last];
                 let letters: usize =
                     run.iter().map(|t| (t.end - t.start) as usize).sum();
+                // A place the bank prints before the name (`LYON AU PAIN
+                // DORÉ`), when a name of two words or more follows it.
+                if let Some(after) = self.city_starting_at(norm, first, last)
+                    && last + 1 >= after + 2
+                    && self.lexicon.stopwords.contains(words[after])
+                {
+                    first = after;
+                }
+                let run = &tokens[first..=last];
+                // Generic words alone are no name, unless they are a shop
+                // word and its complement (`PHARMACIE DU MARCHE`).
                 let generic = run.iter().all(|t| {
                     self.lexicon.stopwords.contains(norm.token_text(t))
                 });
-                (letters >= 3 && !generic).then_some((first, last))
+                let shop_named =
+                    run.len() >= 2 && (first..=last).any(&shop_word_at);
+                (letters >= 3 && (!generic || shop_named))
+                    .then_some((first, last))
             })?;
         let run = &tokens[first..=last];
         let mut org = legal_starts.iter().any(|&k| k > last && k <= last + 2);
@@ -1383,9 +1693,16 @@ impl Inner {
         match words.len() {
             0 => false,
             1 => {
-                self.lexicon.first_names.contains(words[0])
-                    && (self.lexicon.surnames.contains(words[0])
-                        || run.len() > 1)
+                let w = words[0];
+                (self.lexicon.first_names.contains(w)
+                    && (self.lexicon.surnames.contains(w) || run.len() > 1))
+                    // A name and surname written together (`SARAHMILLER`).
+                    || (w.len() >= 7
+                        && (3..=w.len() - 3).any(|k| {
+                            w.is_char_boundary(k)
+                                && self.lexicon.first_names.contains(&w[..k])
+                                && self.lexicon.surnames.contains(&w[k..])
+                        }))
             }
             2..=4 => {
                 firsts(words[0])
@@ -1397,6 +1714,12 @@ impl Inner {
             _ => false,
         }
     }
+}
+
+/// True for a token printed like a country code: two or three capitals.
+fn upper_code(raw: &str, word: &str) -> bool {
+    (word.len() == 2 || word.len() == 3)
+        && raw.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// Narrows `cat` to a child named by a hint, when one is.

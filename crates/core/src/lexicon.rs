@@ -51,14 +51,20 @@ pub struct Lexicon {
     pub stopwords: HashSet<String>,
     /// Words printed around merchant names, never part of them.
     pub descriptor_words: HashSet<String>,
+    /// Words that introduce a reference or another field: a name never
+    /// continues past one.
+    pub reference_labels: HashSet<String>,
     /// Given names, normalized.
     pub first_names: HashSet<String>,
     /// Surnames, normalized.
     pub surnames: HashSet<String>,
     /// City name (normalized, possibly several tokens) → countries.
     pub cities: HashMap<String, Vec<[u8; 2]>>,
-    /// The largest number of tokens in a city name.
+    /// The largest number of tokens in a city or town name.
     pub city_max_tokens: usize,
+    /// Towns of 1,000 to 15,000 people (normalized) → countries: read as a
+    /// place at the end of a descriptor, never used to weaken an alias.
+    pub towns: HashMap<String, Vec<[u8; 2]>>,
     /// Region code (US states, Canadian provinces), lower case → country.
     pub regions: HashMap<String, [u8; 2]>,
     /// Country codes (alpha-2 and alpha-3, lower case) and names
@@ -79,12 +85,16 @@ pub struct LexiconSources<'a> {
     pub stopwords: &'a str,
     /// `descriptor_words.txt`
     pub descriptor_words: &'a str,
+    /// `reference_labels.txt`
+    pub reference_labels: &'a str,
     /// `first_names.txt`
     pub first_names: &'a str,
     /// `surnames.txt`
     pub surnames: &'a str,
     /// `cities.tsv`
     pub cities: &'a str,
+    /// `towns.tsv`
+    pub towns: &'a str,
     /// `regions.tsv`
     pub regions: &'a str,
     /// `countries.tsv`
@@ -103,9 +113,13 @@ impl LexiconSources<'static> {
             descriptor_words: include_str!(
                 "../../../data/text/descriptor_words.txt"
             ),
+            reference_labels: include_str!(
+                "../../../data/text/reference_labels.txt"
+            ),
             first_names: include_str!("../../../data/text/first_names.txt"),
             surnames: include_str!("../../../data/text/surnames.txt"),
             cities: include_str!("../../../data/text/cities.tsv"),
+            towns: include_str!("../../../data/text/towns.tsv"),
             regions: include_str!("../../../data/text/regions.tsv"),
             countries: include_str!("../../../data/text/countries.tsv"),
             legal_forms: include_str!("../../../data/text/legal_forms.txt"),
@@ -143,29 +157,35 @@ impl Lexicon {
         let mut lex = Lexicon {
             stopwords: word_set(src.stopwords),
             descriptor_words: word_set(src.descriptor_words),
+            reference_labels: word_set(src.reference_labels),
             first_names: word_set(src.first_names),
             surnames: word_set(src.surnames),
             ..Lexicon::default()
         };
-        for (n, line) in lines(src.cities) {
-            let mut cols = line.split('\t');
-            let (Some(city), Some(cc)) = (cols.next(), cols.next()) else {
-                return Err(format!(
-                    "cities.tsv line {n}: expected city<TAB>country"
-                ));
-            };
-            let cc = alpha2(cc).ok_or_else(|| {
-                format!("cities.tsv line {n}: bad country {cc:?}")
-            })?;
-            let key = normalize(city);
-            if key.is_empty() {
-                continue;
-            }
-            lex.city_max_tokens =
-                lex.city_max_tokens.max(key.split(' ').count());
-            let e = lex.cities.entry(key).or_default();
-            if !e.contains(&cc) {
-                e.push(cc);
+        for (file, text, places) in [
+            ("cities.tsv", src.cities, &mut lex.cities),
+            ("towns.tsv", src.towns, &mut lex.towns),
+        ] {
+            for (n, line) in lines(text) {
+                let mut cols = line.split('\t');
+                let (Some(city), Some(cc)) = (cols.next(), cols.next()) else {
+                    return Err(format!(
+                        "{file} line {n}: expected name<TAB>country"
+                    ));
+                };
+                let cc = alpha2(cc).ok_or_else(|| {
+                    format!("{file} line {n}: bad country {cc:?}")
+                })?;
+                let key = normalize(city);
+                if key.is_empty() {
+                    continue;
+                }
+                lex.city_max_tokens =
+                    lex.city_max_tokens.max(key.split(' ').count());
+                let e = places.entry(key).or_default();
+                if !e.contains(&cc) {
+                    e.push(cc);
+                }
             }
         }
         for (n, line) in lines(src.regions) {
@@ -302,9 +322,11 @@ mod tests {
         Lexicon::parse(&LexiconSources {
             stopwords: "# c\nShop\nMarkt\n",
             descriptor_words: "on\n",
+            reference_labels: "ref\n",
             first_names: "Łukasz\nJane\n",
             surnames: "Müller\n",
             cities: "New York\tUS\nValencia\tES\nValencia\tVE\nMünchen\tDE\n",
+            towns: "Gumpoldskirchen\tAT\n",
             regions: "NY\tNew York\tUS\n",
             countries: "DE\tDEU\tEUR\tDEUTSCHLAND|GERMANY\nAT\tAUT\tEUR\tÖSTERREICH\n",
             legal_forms: "GmbH\nGmbH & Co. KG\nS.A.\nSp. z o.o.\n",
@@ -321,6 +343,11 @@ mod tests {
         assert!(l.is_person_name("muller"));
         assert_eq!(l.cities["valencia"], [*b"ES", *b"VE"]);
         assert_eq!(l.cities["munchen"], [*b"DE"]);
+        assert_eq!(l.towns["gumpoldskirchen"], [*b"AT"]);
+        assert!(
+            !l.is_weak_word("gumpoldskirchen"),
+            "towns do not weaken aliases"
+        );
         assert_eq!(l.city_max_tokens, 2);
         assert_eq!(l.regions["ny"], *b"US");
         assert_eq!(l.country_names["deu"], *b"DE");

@@ -392,8 +392,12 @@ fn scan_run(
     let len = end - start;
     // References alternate short runs of letters and digits (`HZ2PL07Q4`,
     // `E0400PQ7RS`); names have a word in them (`O2ONLINE`, `1UND1`).
-    let is_code = (longest_letter_run <= 3 && transitions >= 3)
-        || (has_digit && has_letter && letters_are_x && len >= 5);
+    // Masks hide digits behind x's, also in groups written apart
+    // (`04XX XXXX 1234`).
+    let is_mask = has_letter
+        && letters_are_x
+        && ((has_digit && len >= 3) || (!has_digit && len >= 2));
+    let is_code = (longest_letter_run <= 3 && transitions >= 3) || is_mask;
     if is_code {
         out.push_token(field, TokenKind::Noise, (start, end), false);
         return end;
@@ -670,6 +674,18 @@ fn noise_end(b: &[u8], i: usize) -> Option<usize> {
     {
         return Some(end);
     }
+    // m[m]{./-}yyyy: a month of a year (`04/2026`)
+    if (n == 1 || n == 2) && matches!(b.get(i + n), Some(b'.' | b'/' | b'-')) {
+        let month = number(&b[i..i + n]);
+        let y_start = i + n + 1;
+        if (1..=12).contains(&month) && digits(y_start) == 4 {
+            let year = number(&b[y_start..y_start + 4]);
+            let end = y_start + 4;
+            if (1900..=2100).contains(&year) && at_boundary(end) {
+                return Some(end);
+            }
+        }
+    }
     // d[d]{./-}m[m][{./-}yy[yy]] with plausible day and month numbers
     if (n == 1 || n == 2) && matches!(b.get(i + n), Some(b'.' | b'/' | b'-')) {
         let sep = b[i + n];
@@ -803,6 +819,7 @@ mod tests {
         assert_eq!(normalize("vom 23.05.2025 Coop"), "vom coop");
         assert_eq!(normalize("02.02.26/08:03 AMSTERDAM"), "amsterdam");
         assert_eq!(normalize("LOHN/GEHALT 04/26"), "lohn gehalt");
+        assert_eq!(normalize("Abo 04/2026 12.2025"), "abo");
         assert_eq!(normalize("2026-03-13"), "");
     }
 
@@ -819,6 +836,11 @@ mod tests {
         assert_eq!(normalize("5402XXXXXXXX1234 MERCADONA"), "mercadona");
         assert_eq!(normalize("CARTE X4521 AIR FRANCE"), "carte air france");
         assert_eq!(normalize("Nr karty 4246xx1234 Kwota"), "nr karty kwota");
+        assert_eq!(
+            normalize("NUMMER 4871 04XX XXXX 1234 FRITUUR"),
+            "nummer 4871 1234 frituur"
+        );
+        assert_eq!(normalize("XXL EXXON X"), "xxl exxon x");
         assert_eq!(normalize("AMZN MKTP UK*HZ2PL07Q4"), "amzn mktp uk");
         assert_eq!(
             normalize("MSFT * E0400PQ7RS MSBILL.INFO"),
