@@ -74,6 +74,8 @@ pub struct Lexicon {
     pub currency_countries: HashMap<String, Vec<[u8; 2]>>,
     /// Legal forms as normalized token sequences, longest first.
     pub legal_forms: Vec<Vec<String>>,
+    /// Indices into `legal_forms` by first token.
+    legal_by_first: HashMap<String, Vec<usize>>,
     /// Payment facilitators, longest pattern first.
     pub facilitators: Vec<Facilitator>,
 }
@@ -241,6 +243,9 @@ impl Lexicon {
             .collect();
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
+        for (i, f) in forms.iter().enumerate() {
+            lex.legal_by_first.entry(f[0].clone()).or_default().push(i);
+        }
         lex.legal_forms = forms;
         for (n, line) in lines(src.facilitators) {
             let cols: Vec<&str> = line.split('\t').collect();
@@ -304,8 +309,14 @@ impl Lexicon {
 
     /// The number of tokens of the legal form that `tokens` starts with.
     pub fn legal_form_at(&self, tokens: &[&str]) -> usize {
-        self.legal_forms
+        let Some(first) = tokens.first() else { return 0 };
+        let Some(candidates) = self.legal_by_first.get(*first) else {
+            return 0;
+        };
+        // Candidates keep the longest-first order of `legal_forms`.
+        candidates
             .iter()
+            .map(|&i| &self.legal_forms[i])
             .find(|f| {
                 f.len() <= tokens.len()
                     && f.iter().zip(tokens).all(|(a, b)| a == b)
