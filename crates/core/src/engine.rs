@@ -30,7 +30,9 @@ use crate::json::RawTransaction;
 use crate::learn::Customer;
 use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources};
 use crate::model::{AccountNature, Categorization, Country, TransactionView};
-use crate::rules::{Channel, MccTable, RuleHit, RuleId, RuleSet, Strength};
+use crate::rules::{
+    Channel, MccTable, RuleHit, RuleId, RuleScratch, RuleSet, Strength,
+};
 use crate::taxonomy::{CategoryId, Taxonomy, Tree};
 use crate::text::{Field, NormText, Token, TokenKind};
 
@@ -277,6 +279,8 @@ struct Inner {
 #[derive(Default)]
 struct Scratch {
     norm: NormText,
+    /// The rules' buffers, made for the engine that used them last.
+    rules: Option<RuleScratch>,
     hits: Vec<RuleHit>,
     matches: Vec<DictMatch>,
     weak_categories: Vec<WeakHint>,
@@ -614,7 +618,8 @@ impl Inner {
                 s.norm.push_field(t, field);
             }
         }
-        self.rules.find(s.norm.text(), &mut s.hits);
+        let rule_scratch = s.rules.get_or_insert_with(|| self.rules.scratch());
+        self.rules.find_with(s.norm.text(), &mut s.hits, rule_scratch);
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
         let card_line = s
             .hits

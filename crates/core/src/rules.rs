@@ -2,7 +2,8 @@
 //!
 //! Rules are data (`data/rules/*.toml`, format in `data/README.md`). Their
 //! keywords are normalized like descriptors and compiled into one
-//! Aho-Corasick automaton; their regexes into one `RegexSet`. Matching a
+//! Aho-Corasick automaton; their regexes into one multi-pattern regex (a
+//! regex set, `regex_automata::meta`). Matching a
 //! transaction is one pass of each over its normalized text.
 //!
 //! # Example
@@ -29,7 +30,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::RegexSet;
+use regex_automata::{Input, PatternSet, meta};
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
@@ -205,6 +206,15 @@ pub struct RuleHit {
     pub end: u32,
 }
 
+/// Per-thread buffers of [`RuleSet::find_with`].
+#[derive(Clone, Debug)]
+pub struct RuleScratch {
+    serial: u64,
+    cache: meta::Cache,
+    matched: PatternSet,
+    vetoed: Vec<RuleId>,
+}
+
 /// Where a keyword may sit relative to token boundaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Anchor {
@@ -224,11 +234,13 @@ struct PatternUse {
 /// A set of compiled rules.
 #[derive(Clone, Debug)]
 pub struct RuleSet {
+    /// Unique per set: buffers made for one set are never used with another.
+    serial: u64,
     rules: Vec<Rule>,
     by_id: HashMap<String, RuleId>,
     keywords: AhoCorasick,
     uses: Vec<Vec<PatternUse>>,
-    regexes: RegexSet,
+    regexes: meta::Regex,
     regex_rules: Vec<RuleId>,
 }
 
@@ -442,7 +454,7 @@ impl RuleSet {
                     add(kw, true)?;
                 }
                 for re in &src.regex {
-                    regex::Regex::new(re)
+                    meta::Regex::new(re)
                         .map_err(|e| err(format!("regex {re:?}: {e}")))?;
                     regexes.push(re.clone());
                     regex_rules.push(id);
@@ -469,9 +481,25 @@ impl RuleSet {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
-        let regexes = RegexSet::new(&regexes)
+        // Every pattern that matches is wanted, as a regex set reports them.
+        let regexes = meta::Regex::builder()
+            .configure(
+                meta::Config::new().match_kind(regex_automata::MatchKind::All),
+            )
+            .build_many(&regexes)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
-        Ok(RuleSet { rules, by_id, keywords, uses, regexes, regex_rules })
+        static SERIAL: std::sync::atomic::AtomicU64 =
+            std::sync::atomic::AtomicU64::new(1);
+        let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(RuleSet {
+            serial,
+            rules,
+            by_id,
+            keywords,
+            uses,
+            regexes,
+            regex_rules,
+        })
     }
 
     /// The rule with this id.
@@ -503,9 +531,36 @@ impl RuleSet {
     /// normalized `text`, minus rules vetoed by an `unless` keyword. A rule
     /// may appear more than once (one hit per keyword occurrence).
     pub fn find(&self, text: &str, hits: &mut Vec<RuleHit>) {
+        let mut scratch = self.scratch();
+        self.find_with(text, hits, &mut scratch);
+    }
+
+    /// Buffers for [`RuleSet::find_with`], to keep between calls on one
+    /// thread.
+    pub fn scratch(&self) -> RuleScratch {
+        RuleScratch {
+            serial: self.serial,
+            cache: self.regexes.create_cache(),
+            matched: PatternSet::new(self.regexes.pattern_len()),
+            vetoed: Vec::new(),
+        }
+    }
+
+    /// [`RuleSet::find`] with buffers kept by the caller: no allocation
+    /// and no shared cache once they are warm.
+    pub fn find_with(
+        &self,
+        text: &str,
+        hits: &mut Vec<RuleHit>,
+        scratch: &mut RuleScratch,
+    ) {
+        if scratch.serial != self.serial {
+            *scratch = self.scratch();
+        }
         let first = hits.len();
         let bytes = text.as_bytes();
-        let mut vetoed: Vec<RuleId> = Vec::new();
+        let vetoed = &mut scratch.vetoed;
+        vetoed.clear();
         for m in self.keywords.find_overlapping_iter(text) {
             let (s, e) = (m.start(), m.end());
             let left = s == 0 || bytes[s - 1] == b' ';
@@ -532,9 +587,15 @@ impl RuleSet {
             }
         }
         if !self.regex_rules.is_empty() {
-            for i in self.regexes.matches(text).iter() {
+            scratch.matched.clear();
+            self.regexes.which_overlapping_matches_with(
+                &mut scratch.cache,
+                &Input::new(text),
+                &mut scratch.matched,
+            );
+            for pid in scratch.matched.iter() {
                 hits.push(RuleHit {
-                    rule: self.regex_rules[i],
+                    rule: self.regex_rules[pid.as_usize()],
                     start: 0,
                     end: 0,
                 });
@@ -737,6 +798,18 @@ keywords.de = ["gebühr"]
     fn regex_rules() {
         let r = set(RULES);
         assert_eq!(ids(&r, "acme co des payroll ppd"), ["us_payroll"]);
+        // Every matching regex is reported, anchored or not.
+        let two = set(r#"
+[[rule]]
+id = "a"
+personal = "paycheck"
+regex = ['^lon (mars|april)( |$)']
+[[rule]]
+id = "b"
+personal = "bonus"
+regex = ['mars']
+"#);
+        assert_eq!(ids(&two, "lon mars | anders"), ["a", "b"]);
     }
 
     #[test]

@@ -343,6 +343,99 @@ fn scan_run(
     field: Field,
     field_start: usize,
 ) -> usize {
+    if let Some(end) = scan_ascii_run(out, raw, start, field, field_start) {
+        return end;
+    }
+    scan_any_run(out, raw, start, field, field_start)
+}
+
+/// The common case: a run of ASCII letters and digits only (no apostrophe,
+/// nothing to fold). Returns `None`, having emitted nothing, when the run is
+/// anything else.
+fn scan_ascii_run(
+    out: &mut NormText,
+    raw: &str,
+    start: usize,
+    field: Field,
+    field_start: usize,
+) -> Option<usize> {
+    let bytes = raw.as_bytes();
+    let mut end = start;
+    let mut transitions = 0;
+    let mut letters_are_x = true;
+    let (mut has_digit, mut has_letter) = (false, false);
+    let (mut letter_run, mut longest_letter_run) = (0usize, 0usize);
+    let mut prev_digit = None;
+    while end < bytes.len() {
+        let b = bytes[end];
+        let digit = b.is_ascii_digit();
+        if !(digit || b.is_ascii_alphabetic()) {
+            if b >= 0x80 || b == b'\'' {
+                return None;
+            }
+            break;
+        }
+        if prev_digit.is_some_and(|p| p != digit) {
+            transitions += 1;
+        }
+        if digit {
+            has_digit = true;
+            letter_run = 0;
+        } else {
+            has_letter = true;
+            letter_run += 1;
+            longest_letter_run = longest_letter_run.max(letter_run);
+            letters_are_x &= b == b'x' || b == b'X';
+        }
+        prev_digit = Some(digit);
+        end += 1;
+    }
+    let len = end - start;
+    let is_mask = has_letter
+        && letters_are_x
+        && ((has_digit && len >= 3) || (!has_digit && len >= 2));
+    if (longest_letter_run <= 3 && transitions >= 3) || is_mask {
+        out.push_token(field, TokenKind::Noise, (start, end), false);
+        return Some(end);
+    }
+    let mut i = start;
+    let mut first = true;
+    while i < end {
+        let digit = bytes[i].is_ascii_digit();
+        let mut j = i + 1;
+        while j < end && bytes[j].is_ascii_digit() == digit {
+            j += 1;
+        }
+        if out.text.len() > field_start {
+            out.text.push(' ');
+        }
+        let kind = if digit { TokenKind::Number } else { TokenKind::Word };
+        out.push_token(field, kind, (i, i), !first);
+        let at = out.text.len();
+        out.text.push_str(&raw[i..j]);
+        out.text[at..].make_ascii_lowercase();
+        let t = out.tokens.last_mut().expect("pushed above");
+        t.end = out.text.len() as u32;
+        t.raw_end = j as u32;
+        first = false;
+        i = j;
+    }
+    if end < bytes.len()
+        && bytes[end] == b'.'
+        && let Some(t) = out.tokens.last_mut()
+    {
+        t.flags |= Token::DOT_AFTER;
+    }
+    Some(end)
+}
+
+fn scan_any_run(
+    out: &mut NormText,
+    raw: &str,
+    start: usize,
+    field: Field,
+    field_start: usize,
+) -> usize {
     let bytes = raw.as_bytes();
     // First pass: find the end of the run and count letter/digit changes.
     let mut i = start;
