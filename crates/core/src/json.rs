@@ -436,8 +436,17 @@ fn number(v: &RawValue, field: &str) -> Result<f64, Error> {
 
 /// Writes `s` as a JSON string.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json's escaping is the reference; writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Most strings need no escaping: copy them between quotes. Otherwise
+    // serde_json's escaping is the reference (writing into a Vec cannot
+    // fail).
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// Writes a finite `f64` the way serde_json does.
@@ -560,6 +569,28 @@ mod tests {
         let raw = RawTransaction::parse(&json).unwrap();
         assert_eq!(raw.view().mcc, None);
         assert_eq!(raw.view().payee, None);
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for s in [
+            "plain",
+            "",
+            "quote \" here",
+            "back\\slash",
+            "tab\there",
+            "\u{1}",
+            "Łódź €",
+            "\u{7f}",
+        ] {
+            let mut ours = Vec::new();
+            write_str(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

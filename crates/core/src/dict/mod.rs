@@ -473,12 +473,18 @@ impl Walk<'_, '_> {
         // reading them together is not a join.
         let joined_how =
             if n.has(Token::GLUED) { how } else { how | DictMatch::JOINED };
-        continued |= self.step(
-            format::hash_more(h, next),
-            j + 1,
-            len + nlen,
-            joined_how,
-        );
+        // Names are written apart around short pieces (`MC DONALDS`,
+        // `TRADER JOE S`, `E ON`) and glued ones are one word: only there is
+        // a join worth a probe.
+        let here = self.tokens[j].end - self.tokens[j].start;
+        if here <= 3 || nlen <= 3 || n.has(Token::GLUED) {
+            continued |= self.step(
+                format::hash_more(h, next),
+                j + 1,
+                len + nlen,
+                joined_how,
+            );
+        }
         // A name cut short by the card network (`BRITISH HEART FOUNDATI`):
         // the next token starts the rest of a single alias.
         if !continued
