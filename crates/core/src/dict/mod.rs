@@ -239,32 +239,10 @@ impl Dictionary {
                 return Err(corrupt("candidate points past the merchants"));
             }
         }
-        let mut stream = self.aliases.stream();
-        use fst::Streamer;
-        while let Some((_, v)) = stream.next() {
-            let (off, count) = ((v >> 8) as usize, (v & 0xff) as usize);
-            if count == 0 || off + count > n_cand {
-                return Err(corrupt("alias points past the candidates"));
-            }
-        }
-        let mut stream = self.ids.stream();
-        while let Some((_, v)) = stream.next() {
-            if v as usize >= len {
-                return Err(corrupt("id points past the merchants"));
-            }
-        }
-        let keys = format::KeyTable::new(self.section(Section::Keys))?;
-        for e in keys.entries() {
-            if e & format::KEY_IS_ALIAS != 0 {
-                let c = e & format::KEY_CANDIDATES;
-                let (off, count) = ((c >> 8) as usize, (c & 0xff) as usize);
-                if count == 0 || off + count > n_cand {
-                    return Err(corrupt(
-                        "key table points past the candidates",
-                    ));
-                }
-            }
-        }
+        // Alias and id values are checked where they are read (a value out
+        // of range reads as "no candidate" or "no merchant"): walking every
+        // key here would cost more than the rest of loading.
+        format::KeyTable::new(self.section(Section::Keys))?;
         self.categories = categories;
         self.len = len;
         Ok(())
@@ -292,7 +270,10 @@ impl Dictionary {
 
     /// The merchant with a stable id (`wd:Q37158`, `cur:netflix`).
     pub fn find_id(&self, id: &str) -> Option<MerchantIdx> {
-        self.ids.get(id).map(|i| MerchantIdx(i as u32))
+        self.ids
+            .get(id)
+            .filter(|&i| (i as usize) < self.len)
+            .map(|i| MerchantIdx(i as u32))
     }
 
     /// A merchant's record.
@@ -345,6 +326,10 @@ impl Dictionary {
                 out.push(m);
             }
         }
+    }
+
+    fn candidate_count(&self) -> usize {
+        self.section(Section::Candidates).len() / 4
     }
 
     fn candidate(&self, i: usize) -> (MerchantIdx, u8) {
@@ -401,7 +386,10 @@ impl DictMatch {
     ) -> impl Iterator<Item = (MerchantIdx, u8)> + 'd {
         let (off, count) =
             ((self.value >> 8) as usize, (self.value & 0xff) as usize);
-        (off..off + count).map(move |i| dict.candidate(i))
+        // Checked here rather than at load: a damaged value names no one.
+        let in_range = off + count <= dict.candidate_count();
+        let range = if in_range { off..off + count } else { 0..0 };
+        range.map(move |i| dict.candidate(i))
     }
 }
 
@@ -710,13 +698,11 @@ cur:c\tΜασούτης\ttransliterated_name=Masoutis\t\tGR\t\tgroceries\tconsum
         n.push_field(descriptor, Field::Description);
         let mut found = Vec::new();
         d.find(&n, &mut found);
+        // A damaged artifact may leave a match without candidates.
         found
             .iter()
-            .map(|m| {
-                d.merchant(m.candidates(d).next().unwrap().0)
-                    .name()
-                    .to_string()
-            })
+            .filter_map(|m| m.candidates(d).next())
+            .map(|(idx, _)| d.merchant(idx).name().to_string())
             .collect()
     }
 
