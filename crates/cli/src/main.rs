@@ -5,6 +5,7 @@
 
 mod cmd;
 mod enrich;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,6 +113,12 @@ enum Command {
         /// The request body; standard input when absent.
         file: Option<PathBuf>,
     },
+    /// Compute Salt Edge's Financial Insights report from a request
+    /// (stdin when no FILE): accounts, transactions, report types.
+    Report {
+        /// The request; standard input when absent.
+        file: Option<PathBuf>,
+    },
     /// Compile merchant sources (TSV files, or `data/merchants`
     /// directories) into a dictionary artifact.
     Compile {
@@ -159,6 +166,7 @@ fn main() -> ExitCode {
         }
         Command::Categories { tree } => cmd::categories(tree),
         Command::Learn { rules, file } => cmd::learn(&rules, file.as_deref()),
+        Command::Report { file } => report::run(file.as_deref()),
         Command::Compile { sources, output } => {
             cmd::compile(&sources, &output)
         }

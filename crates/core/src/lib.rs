@@ -22,6 +22,8 @@ tells, in microseconds and without any network call:
   of one transaction.
 - [`json`]: the borrowed JSON path used by the command line: parse a line,
   enrich it, splice the result into the original bytes.
+- [`insights`]: Salt Edge's Financial Insights report over a customer's
+  accounts: balances, income, expenses, streams, savings.
 - [`taxonomy`], [`rules`], [`dict`], [`learn`], [`text`]: the parts, each
   usable on its own.
 
@@ -65,6 +67,7 @@ Nothing in this crate panics on bad input.
 pub mod dict;
 mod engine;
 pub mod error;
+pub mod insights;
 pub mod json;
 pub mod learn;
 pub mod lexicon;

@@ -1,0 +1,182 @@
+//! The Financial Insights report over 100,000 transactions spanning three
+//! years in five accounts, generated deterministically here.
+//!
+//! - `profile/precategorized`: the transactions carry `category` (and
+//!   `extra.merchant_id` when the engine knows the merchant), as Salt Edge
+//!   transactions do: the report alone.
+//! - `profile/with_categorization`: no categories: the engine categorizes
+//!   every transaction first.
+//! - `report_json/precategorized`: the JSON entry point, parsing and
+//!   validating the request text too.
+//!
+//! Run with `cargo bench --bench report`; pin to one core with
+//! `taskset -c 1 cargo bench --bench report`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use txenrich::insights::{self, AccountInput, ReportInput, ReportType};
+use txenrich::model::{AccountNature, Date, Extra, Transaction};
+use txenrich::synth::Generator;
+use txenrich::{Engine, EnrichOptions, MerchantRef};
+
+const TRANSACTIONS: usize = 100_000;
+const ACCOUNTS: [(&str, AccountNature, &str); 5] = [
+    ("current", AccountNature::Checking, "GBP"),
+    ("savings", AccountNature::Savings, "GBP"),
+    ("euro", AccountNature::Checking, "EUR"),
+    ("dollar", AccountNature::Account, "USD"),
+    ("card", AccountNature::CreditCard, "GBP"),
+];
+
+/// SplitMix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn transaction(
+    id: usize,
+    account: usize,
+    date: Date,
+    amount: f64,
+    description: &str,
+) -> Transaction {
+    Transaction {
+        id: id.to_string(),
+        made_on: date.to_string(),
+        amount: (amount * 100.0).round() / 100.0,
+        currency_code: ACCOUNTS[account].2.to_string(),
+        description: description.to_string(),
+        mode: None,
+        status: None,
+        category: None,
+        account_id: Some(ACCOUNTS[account].0.to_string()),
+        extra: Extra::default(),
+        other: Default::default(),
+    }
+}
+
+/// The statement: regular streams in every account, transfers to
+/// savings, and card and bank lines from [`Generator`] up to
+/// [`TRANSACTIONS`].
+fn statement(engine: &Engine) -> ReportInput {
+    let from = Date::from_ymd(2022, 1, 1).unwrap();
+    let to = Date::from_ymd(2024, 12, 31).unwrap();
+    let days = (to - from + 1) as u64;
+    let mut rng = Rng(2024);
+    let mut txs = Vec::with_capacity(TRANSACTIONS);
+    let push =
+        |txs: &mut Vec<Transaction>, account, date, amount, desc: &str| {
+            let id = txs.len();
+            txs.push(transaction(id, account, date, amount, desc));
+        };
+    let mut month = from;
+    while month <= to {
+        let day = |d: i32| month.add_days(d - 1);
+        for account in [0, 2, 3] {
+            push(&mut txs, account, day(25), 2450.0, "SALARY ACME LTD");
+            push(&mut txs, account, day(1), -950.0, "STANDING ORDER RENT");
+            push(&mut txs, account, day(9), -12.99, "NETFLIX.COM");
+            push(&mut txs, account, day(12), -9.99, "SPOTIFY P0123");
+            let bill = 60.0 * (0.8 + 0.4 * (rng.below(1000) as f64 / 1000.0));
+            push(
+                &mut txs,
+                account,
+                day(14),
+                -bill,
+                "DIRECT DEBIT BRITISH GAS",
+            );
+        }
+        push(&mut txs, 0, day(26), -300.0, "TRANSFER TO SAVINGS");
+        push(&mut txs, 1, day(26), 300.0, "TRANSFER FROM CURRENT ACCOUNT");
+        push(&mut txs, 4, day(20), -45.0, "PUREGYM MEMBERSHIP");
+        month = month.last_of_month().add_days(1);
+    }
+    let mut saturday = Date::from_ymd(2022, 1, 1).unwrap();
+    while saturday <= to {
+        push(&mut txs, 4, saturday, -80.0, "TESCO STORES 2345");
+        saturday = saturday.add_days(7);
+    }
+    let mut synth = Generator::new(engine, 7);
+    while txs.len() < TRANSACTIONS {
+        let (description, amount, _) = synth.descriptor();
+        let account = rng.below(ACCOUNTS.len() as u64) as usize;
+        let date = from.add_days(rng.below(days) as i32);
+        push(&mut txs, account, date, amount, &description);
+    }
+    ReportInput {
+        report_id: None,
+        customer_id: "bench".into(),
+        currency_code: "GBP".into(),
+        from_date: from,
+        to_date: to,
+        report_types: ReportType::ALL.to_vec(),
+        exchange_rates: [("EUR".to_string(), 0.85), ("USD".to_string(), 0.79)]
+            .into_iter()
+            .collect(),
+        categorization: None,
+        accounts: ACCOUNTS
+            .iter()
+            .map(|&(id, nature, currency)| AccountInput {
+                id: id.into(),
+                name: Some(id.into()),
+                nature: Some(nature),
+                balance: 25_000.0,
+                currency_code: Some(currency.into()),
+                connection_id: None,
+            })
+            .collect(),
+        transactions: txs,
+    }
+}
+
+/// Sets each transaction's `category` and, for merchants of the
+/// dictionary, `extra.merchant_id`, as Salt Edge transactions carry them.
+fn categorize(engine: &Engine, mut input: ReportInput) -> ReportInput {
+    let opts = EnrichOptions::default();
+    for tx in &mut input.transactions {
+        let e = engine.enrich(&tx.view(), &opts);
+        tx.category = engine.category_code(&e).map(str::to_string);
+        if let Some(MerchantRef::Known(idx)) = e.merchant {
+            tx.extra.merchant_id =
+                Some(engine.dictionary().merchant(idx).id().to_string());
+        }
+    }
+    input
+}
+
+fn report(c: &mut Criterion) {
+    let engine = Engine::builtin();
+    let raw = statement(&engine);
+    let categorized = categorize(&engine, raw.clone());
+    let text = serde_json::to_string(&categorized).unwrap();
+
+    let mut group = c.benchmark_group("report");
+    group.throughput(Throughput::Elements(TRANSACTIONS as u64));
+    group.sample_size(10);
+    group.bench_function("profile/precategorized", |b| {
+        b.iter(|| insights::profile(&engine, black_box(&categorized)).unwrap())
+    });
+    group.bench_function("profile/with_categorization", |b| {
+        b.iter(|| insights::profile(&engine, black_box(&raw)).unwrap())
+    });
+    group.bench_function("report_json/precategorized", |b| {
+        b.iter(|| insights::report_json(&engine, black_box(&text)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, report);
+criterion_main!(benches);
