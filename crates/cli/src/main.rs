@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with a `run` function; see
 //! `txenrich --help`.
 
+mod bench;
 mod cmd;
 mod enrich;
 mod report;
@@ -119,6 +120,27 @@ enum Command {
         /// The request; standard input when absent.
         file: Option<PathBuf>,
     },
+    /// Measure throughput on a generated corpus: transactions per second
+    /// through the struct path and the JSON path, per thread count, with a
+    /// baseline measured in the same run.
+    Bench {
+        /// Lines to generate.
+        #[arg(long, default_value_t = 200_000)]
+        lines: usize,
+        /// Measure 1..=T threads (default: one per core).
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        /// Seed of the generated corpus.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the generated corpus to FILE (JSON Lines), to run
+        /// other tools on the same lines.
+        #[arg(long, value_name = "FILE")]
+        write_corpus: Option<PathBuf>,
+    },
     /// Compile merchant sources (TSV files, or `data/merchants`
     /// directories) into a dictionary artifact.
     Compile {
@@ -167,6 +189,15 @@ fn main() -> ExitCode {
         Command::Categories { tree } => cmd::categories(tree),
         Command::Learn { rules, file } => cmd::learn(&rules, file.as_deref()),
         Command::Report { file } => report::run(file.as_deref()),
+        Command::Bench { lines, threads, seed, json, write_corpus } => {
+            bench::run(bench::Args {
+                lines,
+                threads,
+                seed,
+                json,
+                write_corpus,
+            })
+        }
         Command::Compile { sources, output } => {
             cmd::compile(&sources, &output)
         }
