@@ -17,102 +17,347 @@
 //! ```
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorClass};
 use crate::model::{self, AccountNature, Date, TransactionView};
 
-/// A string that borrows from the input when it holds no escapes.
+/// One field of a [`RawObject`]: its key, decoded and as written, and its
+/// value's JSON text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CowStr<'a>(pub Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(
-                self,
-                v: &str,
-            ) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(
-                self,
-                v: String,
-            ) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
+pub struct RawField<'a> {
+    /// The key, unescaped.
+    pub key: Cow<'a, str>,
+    /// The key as written, quotes included.
+    pub raw_key: &'a str,
+    /// The value's JSON text, exactly as written.
+    pub value: &'a str,
 }
 
-/// A JSON object as its fields in order: key and raw value text.
-#[derive(Debug, Default)]
+/// A JSON object as its fields in order: keys and raw value text.
+///
+/// ```
+/// use txenrich::json::RawObject;
+///
+/// let o = RawObject::parse(r#"{"a": [1, 2.50], "b": "x", "a": null}"#).unwrap();
+/// assert_eq!(o.fields.len(), 3);
+/// assert_eq!(o.fields[0].value, "[1, 2.50]");
+/// assert_eq!(o.get("a"), Some("null"), "the last one wins");
+/// ```
+#[derive(Clone, Debug, Default)]
 pub struct RawObject<'a> {
     /// The fields in input order, duplicates kept.
-    pub fields: Vec<(Cow<'a, str>, &'a RawValue)>,
-}
-
-impl<'de> Deserialize<'de> for RawObject<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawObject<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut fields =
-                    Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(key) = map.next_key::<CowStr<'de>>()? {
-                    let value: &'de RawValue = map.next_value()?;
-                    fields.push((key.0, value));
-                }
-                Ok(RawObject { fields })
-            }
-        }
-        d.deserialize_map(V)
-    }
+    pub fields: Vec<RawField<'a>>,
 }
 
 impl<'a> RawObject<'a> {
-    /// Parses a JSON object; `JsonParseError` when the text is not JSON,
-    /// `WrongRequestFormat` when it is JSON but not an object.
+    /// Parses a JSON object, validating all of the text; `JsonParseError`
+    /// when the text is not JSON, `WrongRequestFormat` when it is JSON but
+    /// not an object.
     pub fn parse(json: &'a str) -> Result<RawObject<'a>, Error> {
-        match serde_json::from_str::<RawObject<'a>>(json) {
-            Ok(o) => Ok(o),
-            Err(e) if e.is_data() => Err(Error::new(
-                ErrorClass::WrongRequestFormat,
-                format!("expected a JSON object ({e})"),
-            )),
-            Err(e) => Err(Error::new(
-                ErrorClass::JsonParseError,
-                format!("invalid JSON: {e}"),
-            )),
+        let mut sc = Scanner { s: json.as_bytes(), i: 0, depth: 0 };
+        sc.ws();
+        if sc.peek() != Some(b'{') {
+            // Valid JSON that is not an object, or not JSON at all.
+            return match sc.value().and_then(|()| sc.end()) {
+                Ok(()) => Err(Error::new(
+                    ErrorClass::WrongRequestFormat,
+                    "expected a JSON object",
+                )),
+                Err(e) => Err(e),
+            };
         }
+        let mut fields = Vec::with_capacity(12);
+        sc.i += 1;
+        sc.depth = 1;
+        sc.ws();
+        if sc.peek() == Some(b'}') {
+            sc.i += 1;
+        } else {
+            loop {
+                sc.ws();
+                let ks = sc.i;
+                let escaped = sc.string()?;
+                let raw_key = &json[ks..sc.i];
+                let key = decode_string(raw_key, escaped)?;
+                sc.ws();
+                sc.expect(b':')?;
+                sc.ws();
+                let vs = sc.i;
+                sc.value()?;
+                fields.push(RawField { key, raw_key, value: &json[vs..sc.i] });
+                sc.ws();
+                match sc.next() {
+                    Some(b',') => continue,
+                    Some(b'}') => break,
+                    _ => return Err(sc.error("expected ',' or '}'")),
+                }
+            }
+        }
+        sc.end()?;
+        Ok(RawObject { fields })
     }
 
     /// The last value of `key` (JSON's "last one wins").
-    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.fields.iter().rev().find(|(k, _)| k == key).map(|&(_, v)| v)
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.fields.iter().rev().find(|f| f.key == key).map(|f| f.value)
+    }
+}
+
+/// The elements of a JSON array, as their JSON text.
+///
+/// ```
+/// assert_eq!(txenrich::json::parse_array(r#"[1, {"a": 2}, "x"]"#).unwrap(), ["1", r#"{"a": 2}"#, r#""x""#]);
+/// ```
+pub fn parse_array(json: &str) -> Result<Vec<&str>, Error> {
+    let mut sc = Scanner { s: json.as_bytes(), i: 0, depth: 0 };
+    sc.ws();
+    if sc.peek() != Some(b'[') {
+        return match sc.value().and_then(|()| sc.end()) {
+            Ok(()) => Err(Error::new(
+                ErrorClass::WrongRequestFormat,
+                "expected a JSON array",
+            )),
+            Err(e) => Err(e),
+        };
+    }
+    sc.i += 1;
+    sc.depth = 1;
+    let mut items = Vec::new();
+    sc.ws();
+    if sc.peek() == Some(b']') {
+        sc.i += 1;
+    } else {
+        loop {
+            sc.ws();
+            let vs = sc.i;
+            sc.value()?;
+            items.push(&json[vs..sc.i]);
+            sc.ws();
+            match sc.next() {
+                Some(b',') => continue,
+                Some(b']') => break,
+                _ => return Err(sc.error("expected ',' or ']'")),
+            }
+        }
+    }
+    sc.end()?;
+    Ok(items)
+}
+
+/// The content of a JSON string literal (`"…"`, as found in raw value
+/// text); `None` when the text is not a string.
+pub fn decode_str(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+}
+
+fn decode_string(raw: &str, escaped: bool) -> Result<Cow<'_, str>, Error> {
+    if !escaped {
+        return Ok(Cow::Borrowed(&raw[1..raw.len() - 1]));
+    }
+    serde_json::from_str::<String>(raw).map(Cow::Owned).map_err(|e| {
+        Error::new(ErrorClass::JsonParseError, format!("invalid JSON: {e}"))
+    })
+}
+
+/// Nesting deeper than this is an error, as in serde_json.
+const MAX_DEPTH: u32 = 128;
+
+/// A validating JSON scanner over bytes that are valid UTF-8.
+struct Scanner<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.i += 1;
+        Some(b)
+    }
+
+    fn error(&self, what: &str) -> Error {
+        let what = if self.i >= self.s.len() {
+            "unexpected end of input"
+        } else {
+            what
+        };
+        Error::new(
+            ErrorClass::JsonParseError,
+            format!("invalid JSON at byte {}: {what}", self.i),
+        )
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Result<(), Error> {
+        if self.peek() == Some(b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.error(&format!("expected '{}'", b as char)))
+        }
+    }
+
+    /// Only white space may follow.
+    fn end(&mut self) -> Result<(), Error> {
+        self.ws();
+        if self.i == self.s.len() {
+            Ok(())
+        } else {
+            Err(self.error("trailing characters"))
+        }
+    }
+
+    /// Skips a string; returns whether it holds escapes.
+    fn string(&mut self) -> Result<bool, Error> {
+        self.expect(b'"')?;
+        let mut escaped = false;
+        loop {
+            // The common bytes, in one tight loop.
+            while let Some(&b) = self.s.get(self.i) {
+                if b < 0x20 || b == b'"' || b == b'\\' {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.next() {
+                Some(b'"') => return Ok(escaped),
+                Some(b'\\') => {
+                    escaped = true;
+                    match self.next() {
+                        Some(
+                            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r'
+                            | b't',
+                        ) => {}
+                        Some(b'u') => {
+                            for _ in 0..4 {
+                                if !self
+                                    .next()
+                                    .is_some_and(|h| h.is_ascii_hexdigit())
+                                {
+                                    return Err(
+                                        self.error("invalid \\u escape")
+                                    );
+                                }
+                            }
+                        }
+                        _ => return Err(self.error("invalid escape")),
+                    }
+                }
+                Some(_) => {
+                    return Err(self.error("control character in a string"));
+                }
+                None => return Err(self.error("unterminated string")),
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), Error> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'{') => self.container(b'}', true),
+            Some(b'[') => self.container(b']', false),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    fn container(&mut self, close: u8, object: bool) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nesting is too deep"));
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(close) {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if object {
+                self.string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+            }
+            self.value()?;
+            self.ws();
+            match self.next() {
+                Some(b',') => continue,
+                Some(c) if c == close => break,
+                _ => {
+                    return Err(
+                        self.error("expected ',' or the end of a container")
+                    );
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
     }
 }
 
@@ -161,9 +406,9 @@ impl<'a> RawTransaction<'a> {
         match object.get("id") {
             None => return Err(missing("id")),
             Some(v) => {
-                let t = v.get().as_bytes()[0];
+                let t = v.as_bytes()[0];
                 if t != b'"' && !(t == b'-' || t.is_ascii_digit()) {
-                    return Err(Error::field("id", "a string", v.get()));
+                    return Err(Error::field("id", "a string", abbreviate(v)));
                 }
             }
         }
@@ -229,12 +474,11 @@ impl<'a> RawTransaction<'a> {
             account_id,
         };
         if let Some(extra) = raw.object.get("extra")
-            && extra.get() != "null"
+            && extra != "null"
         {
-            let extra: RawObject<'a> = serde_json::from_str(extra.get())
-                .map_err(|_| {
-                    Error::field("extra", "an object", abbreviate(extra.get()))
-                })?;
+            let extra = RawObject::parse(extra).map_err(|_| {
+                Error::field("extra", "an object", abbreviate(extra))
+            })?;
             raw.read_extra(&extra)?;
             raw.extra = Some(extra);
         }
@@ -249,10 +493,10 @@ impl<'a> RawTransaction<'a> {
         self.information =
             optional_str(extra, "information", "extra.information")?;
         if let Some(v) = extra.get("mcc") {
-            let text = v.get();
-            let mcc = match serde_json::from_str::<CowStr<'_>>(text) {
-                Ok(s) => model::parse_mcc(&s.0),
-                Err(_) => text.parse::<u16>().ok().filter(|&n| n <= 9999),
+            let text = v;
+            let mcc = match decode_str(text) {
+                Some(s) => model::parse_mcc(&s),
+                None => text.parse::<u16>().ok().filter(|&n| n <= 9999),
             };
             if text != "null" {
                 self.mcc = Some(mcc.ok_or_else(|| {
@@ -265,7 +509,7 @@ impl<'a> RawTransaction<'a> {
             }
         }
         if let Some(v) = extra.get("original_amount")
-            && v.get() != "null"
+            && v != "null"
         {
             number(v, "extra.original_amount")?;
         }
@@ -360,12 +604,12 @@ fn optional_str<'a>(
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(v) = o.get(key) else { return Ok(None) };
-    if v.get() == "null" {
+    if v == "null" {
         return Ok(None);
     }
-    serde_json::from_str::<CowStr<'a>>(v.get())
-        .map(|s| Some(s.0))
-        .map_err(|_| Error::field(field, "a string", abbreviate(v.get())))
+    decode_str(v)
+        .map(Some)
+        .ok_or_else(|| Error::field(field, "a string", abbreviate(v)))
 }
 
 fn optional_id<'a>(
@@ -373,12 +617,12 @@ fn optional_id<'a>(
     key: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(v) = o.get(key) else { return Ok(None) };
-    let text = v.get();
+    let text = v;
     if text == "null" {
         return Ok(None);
     }
-    if let Ok(s) = serde_json::from_str::<CowStr<'a>>(text) {
-        return Ok(Some(s.0));
+    if let Some(s) = decode_str(text) {
+        return Ok(Some(s));
     }
     if text.parse::<i64>().is_ok() {
         return Ok(Some(Cow::Borrowed(text)));
@@ -409,7 +653,7 @@ fn optional_bool(
     key: &str,
     field: &str,
 ) -> Result<(), Error> {
-    match o.get(key).map(|v| v.get()) {
+    match o.get(key) {
         None | Some("null" | "true" | "false") => Ok(()),
         Some(other) => {
             Err(Error::field(field, "true or false", abbreviate(other)))
@@ -422,8 +666,8 @@ fn required_number(o: &RawObject<'_>, field: &str) -> Result<f64, Error> {
     number(v, field)
 }
 
-fn number(v: &RawValue, field: &str) -> Result<f64, Error> {
-    let text = v.get();
+fn number(v: &str, field: &str) -> Result<f64, Error> {
+    let text = v;
     let first = text.as_bytes()[0];
     if !(first == b'-' || first.is_ascii_digit()) {
         return Err(Error::field(field, "a finite number", abbreviate(text)));

@@ -29,9 +29,8 @@ pub(crate) fn write_enriched(
     let mut first = true;
     let mut wrote = (false, false, false); // category, extra, merchant
     let category = if categorized { engine.category_code(e) } else { None };
-    for (key, value) in &raw.object.fields {
-        let key = key.as_ref();
-        match key {
+    for field in &raw.object.fields {
+        match field.key.as_ref() {
             "category" if category.is_some() => {
                 if !wrote.0 {
                     sep(out, &mut first);
@@ -59,11 +58,12 @@ pub(crate) fn write_enriched(
                     wrote.2 = true;
                 }
             }
+            // Untouched fields are copied as written, key and value.
             _ => {
                 sep(out, &mut first);
-                write_str(out, key);
+                out.extend_from_slice(field.raw_key.as_bytes());
                 out.push(b':');
-                out.extend_from_slice(value.get().as_bytes());
+                out.extend_from_slice(field.value.as_bytes());
             }
         }
     }
@@ -107,14 +107,14 @@ fn write_extra(
     out.extend_from_slice(b"\"extra\":{");
     let mut first = true;
     if let Some(extra) = extra {
-        for (key, value) in &extra.fields {
-            if ENGINE_EXTRA.contains(&key.as_ref()) {
+        for field in &extra.fields {
+            if ENGINE_EXTRA.contains(&field.key.as_ref()) {
                 continue;
             }
             sep(out, &mut first);
-            write_str(out, key);
+            out.extend_from_slice(field.raw_key.as_bytes());
             out.push(b':');
-            out.extend_from_slice(value.get().as_bytes());
+            out.extend_from_slice(field.value.as_bytes());
         }
     }
     if categorized && e.category.is_some() {

@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use super::compute::fingerprint;
 use crate::dict::MerchantIdx;
 use crate::engine::{Engine, EnrichOptions, MerchantRef};
 use crate::error::{Error, ErrorClass};
-use crate::json::{CowStr, RawObject, RawTransaction, abbreviate};
+use crate::json::{
+    RawObject, RawTransaction, abbreviate, decode_str, parse_array,
+};
 use crate::model::{
     self, AccountNature, Categorization, Date, Transaction, TransactionView,
 };
@@ -656,12 +657,12 @@ fn str_field<'a>(
     numbers: bool,
 ) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(v) = o.get(key) else { return Ok(None) };
-    let text = v.get();
+    let text = v;
     if text == "null" {
         return Ok(None);
     }
-    if let Ok(s) = serde_json::from_str::<CowStr<'a>>(text) {
-        return Ok(Some(s.0));
+    if let Some(s) = decode_str(text) {
+        return Ok(Some(s));
     }
     if numbers && text.parse::<f64>().is_ok() {
         return Ok(Some(Cow::Borrowed(text)));
@@ -678,8 +679,7 @@ fn number_field(
     key: &str,
     path: &str,
 ) -> Result<Option<f64>, Error> {
-    let Some(v) = o.get(key) else { return Ok(None) };
-    let text = v.get();
+    let Some(text) = o.get(key) else { return Ok(None) };
     if text == "null" {
         return Ok(None);
     }
@@ -689,9 +689,8 @@ fn number_field(
     }
 }
 
-fn array<'a>(v: &'a RawValue, path: &str) -> Result<Vec<&'a RawValue>, Error> {
-    serde_json::from_str(v.get())
-        .map_err(|_| Error::field(path, "an array", abbreviate(v.get())))
+fn array<'a>(v: &'a str, path: &str) -> Result<Vec<&'a str>, Error> {
+    parse_array(v).map_err(|_| Error::field(path, "an array", abbreviate(v)))
 }
 
 fn date_field(
@@ -705,13 +704,13 @@ fn date_field(
             format!("{key}: required field is missing"),
         ));
     };
-    let s = serde_json::from_str::<CowStr<'_>>(v.get()).map(|s| s.0).ok();
+    let s = decode_str(v);
     s.as_deref().and_then(|s| s.parse::<Date>().ok()).ok_or_else(|| {
         Error::new(
             class,
             format!(
                 "{key}: expected a date YYYY-MM-DD, got {}",
-                abbreviate(v.get())
+                abbreviate(v)
             ),
         )
     })
@@ -725,10 +724,10 @@ pub(crate) fn prepare_json<'a>(
 ) -> Result<Prepared<'a>, Error> {
     let mut o = RawObject::parse(text)?;
     if o.fields.len() == 1
-        && o.fields[0].0 == "data"
-        && o.fields[0].1.get().starts_with('{')
+        && o.fields[0].key == "data"
+        && o.fields[0].value.starts_with('{')
     {
-        o = RawObject::parse(o.fields[0].1.get())?;
+        o = RawObject::parse(o.fields[0].value)?;
     }
     let report_id = str_field(&o, "report_id", "report_id", true)?;
     let customer_id = required(
@@ -744,30 +743,24 @@ pub(crate) fn prepare_json<'a>(
     let types_raw = required(o.get("report_types"), "report_types")?;
     let mut types = Vec::new();
     for v in array(types_raw, "report_types")? {
-        let t = serde_json::from_str::<CowStr<'_>>(v.get())
-            .ok()
-            .and_then(|s| ReportType::from_name(&s.0));
+        let t = decode_str(v).and_then(|s| ReportType::from_name(&s));
         types.push(t.ok_or_else(|| {
             Error::field(
                 "report_types",
                 "balance, income, expense or savings",
-                abbreviate(v.get()),
+                abbreviate(v),
             )
         })?);
     }
     let mut rates = BTreeMap::new();
     if let Some(v) = o.get("exchange_rates")
-        && v.get() != "null"
+        && v != "null"
     {
-        let r: RawObject<'_> =
-            serde_json::from_str(v.get()).map_err(|_| {
-                Error::field(
-                    "exchange_rates",
-                    "an object",
-                    abbreviate(v.get()),
-                )
-            })?;
-        for (code, _) in &r.fields {
+        let r = RawObject::parse(v).map_err(|_| {
+            Error::field("exchange_rates", "an object", abbreviate(v))
+        })?;
+        for field in &r.fields {
+            let code = &field.key;
             let path = format!("exchange_rates.{code}");
             let rate = required(number_field(&r, code, &path)?, &path)?;
             rates.insert(code.to_string(), rate);
@@ -804,14 +797,9 @@ pub(crate) fn prepare_json<'a>(
     }
     for (i, v) in accounts.into_iter().enumerate() {
         let path = |f: &str| format!("accounts[{i}].{f}");
-        let a: RawObject<'a> =
-            serde_json::from_str(v.get()).map_err(|_| {
-                Error::field(
-                    &format!("accounts[{i}]"),
-                    "an object",
-                    abbreviate(v.get()),
-                )
-            })?;
+        let a = RawObject::parse(v).map_err(|_| {
+            Error::field(&format!("accounts[{i}]"), "an object", abbreviate(v))
+        })?;
         let id =
             required(str_field(&a, "id", &path("id"), true)?, &path("id"))?;
         let name = str_field(&a, "name", &path("name"), false)?;
@@ -839,12 +827,12 @@ pub(crate) fn prepare_json<'a>(
     }
     let txs = match o.get("transactions") {
         None => Vec::new(),
-        Some(v) if v.get() == "null" => Vec::new(),
+        Some("null") => Vec::new(),
         Some(v) => array(v, "transactions")?,
     };
     b.reserve(txs.len());
     for (i, v) in txs.into_iter().enumerate() {
-        let raw = RawTransaction::parse(v.get())
+        let raw = RawTransaction::parse(v)
             .map_err(|e| nested("transactions", i, e))?;
         let fields =
             json_fields(&raw).map_err(|e| nested("transactions", i, e))?;
@@ -881,6 +869,6 @@ fn json_fields<'a, 'v>(
         category,
         merchant_id,
         mode_transfer: raw.view().mode == Some("transfer"),
-        duplicated: o.get("duplicated").is_some_and(|v| v.get() == "true"),
+        duplicated: o.get("duplicated") == Some("true"),
     })
 }
