@@ -1,0 +1,3 @@
+module github.com/txenrich/txenrich/bindings/go
+
+go 1.19
