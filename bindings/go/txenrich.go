@@ -338,13 +338,11 @@ func (e *Engine) EnrichJSON(transactions []json.RawMessage, opts *Options) ([]js
 			}
 			return nil, err
 		}
-		var parsed struct {
-			Data []json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(resp, &parsed); err != nil {
+		items, err := dataItems(resp)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, parsed.Data...)
+		out = append(out, items...)
 	}
 	return out, nil
 }
@@ -400,13 +398,11 @@ func (e *Engine) Merchants(ids ...string) ([]json.RawMessage, error) {
 		if err != nil {
 			return nil, err
 		}
-		var parsed struct {
-			Data []json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(resp, &parsed); err != nil {
+		items, err := dataItems(resp)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, parsed.Data...)
+		out = append(out, items...)
 	}
 	return out, nil
 }
@@ -628,4 +624,15 @@ func learn(ptr *C.txe_rules, customerID string, items []LearnItem) (int, error) 
 		return 0, err
 	}
 	return int(learned), nil
+}
+
+// dataItems reads the items of a `{"data":[…]}` response.
+func dataItems(resp []byte) ([]json.RawMessage, error) {
+	var parsed struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(resp, &parsed); err != nil {
+		return nil, err
+	}
+	return parsed.Data, nil
 }

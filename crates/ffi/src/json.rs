@@ -123,6 +123,35 @@ fn enrich_request(
     Ok(buf)
 }
 
+/// The part every `txe_*_json` call that answers a request shares: checks
+/// the output pointers first (so that a failure leaves them NULL and 0),
+/// then the engine and the request's text, and publishes the buffer
+/// `respond` builds.
+///
+/// # Safety
+///
+/// The arguments follow the calling function's documented contract.
+unsafe fn answer(
+    engine: *const txe_engine,
+    request: *const u8,
+    request_len: usize,
+    response_out: *mut *mut u8,
+    response_len: *mut usize,
+    respond: impl FnOnce(&txe_engine, &str) -> Result<Buffer, Failure>,
+) -> Result<(), Failure> {
+    // SAFETY: per the caller's contract.
+    let out =
+        unsafe { output(response_out, ptr::null_mut(), "response_out") }?;
+    // SAFETY: as above.
+    let len = unsafe { output(response_len, 0, "response_len") }?;
+    // SAFETY: as above.
+    let engine = unsafe { handle(engine, "engine") }?;
+    // SAFETY: as above.
+    let text = unsafe { required_str(request, request_len, "request") }?;
+    respond(engine, text)?.publish(out, len);
+    Ok(())
+}
+
 /// Enriches the transactions of a Salt Edge-shaped request:
 /// `{"data":{"customer_id":"…","categorization":"personal","country":"GB","transactions":[…]}}`.
 ///
@@ -167,18 +196,18 @@ pub unsafe extern "C" fn txe_enrich_json(
 ) -> txe_status {
     guard(error, || {
         // SAFETY: per the documented contract.
-        let out =
-            unsafe { output(response_out, ptr::null_mut(), "response_out") }?;
-        // SAFETY: as above.
-        let len = unsafe { output(response_len, 0, "response_len") }?;
-        // SAFETY: as above.
-        let engine = unsafe { handle(engine, "engine") }?;
-        // SAFETY: as above.
         let rules = unsafe { rules.as_ref() };
         // SAFETY: as above.
-        let text = unsafe { required_str(request, request_len, "request") }?;
-        enrich_request(engine, rules, text)?.publish(out, len);
-        Ok(())
+        unsafe {
+            answer(
+                engine,
+                request,
+                request_len,
+                response_out,
+                response_len,
+                |engine, text| enrich_request(engine, rules, text),
+            )
+        }
     })
 }
 
@@ -211,34 +240,43 @@ pub unsafe extern "C" fn txe_merchants_json(
 ) -> txe_status {
     guard(error, || {
         // SAFETY: per the documented contract.
-        let out =
-            unsafe { output(response_out, ptr::null_mut(), "response_out") }?;
-        // SAFETY: as above.
-        let len = unsafe { output(response_len, 0, "response_len") }?;
-        // SAFETY: as above.
-        let engine = unsafe { handle(engine, "engine") }?;
-        // SAFETY: as above.
-        let text = unsafe { required_str(request, request_len, "request") }?;
-        let req: MerchantsRequest = serde_json::from_str(text)
-            .map_err(|e| request_error("request", e))?;
-        check_batch(req.data.len())?;
-        let mut found = Vec::with_capacity(req.data.len());
-        let mut missing = Vec::new();
-        for id in &req.data {
-            match engine.engine.merchant_json(id) {
-                Ok(m) => found.push(m),
-                Err(_) => missing.push(format!("{id:?}")),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(Error::new(
-                ErrorClass::MerchantNotFound,
-                format!("no merchant with id {}", missing.join(", ")),
+        unsafe {
+            answer(
+                engine,
+                request,
+                request_len,
+                response_out,
+                response_len,
+                merchants_response,
             )
-            .into());
         }
-        write_json(&serde_json::json!({ "data": found }), out, len)
     })
+}
+
+/// Looks up the ids of a `txe_merchants_json` request.
+fn merchants_response(
+    engine: &txe_engine,
+    text: &str,
+) -> Result<Buffer, Failure> {
+    let req: MerchantsRequest =
+        serde_json::from_str(text).map_err(|e| request_error("request", e))?;
+    check_batch(req.data.len())?;
+    let mut found = Vec::with_capacity(req.data.len());
+    let mut missing = Vec::new();
+    for id in &req.data {
+        match engine.engine.merchant_json(id) {
+            Ok(m) => found.push(m),
+            Err(_) => missing.push(format!("{id:?}")),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::new(
+            ErrorClass::MerchantNotFound,
+            format!("no merchant with id {}", missing.join(", ")),
+        )
+        .into());
+    }
+    json_buffer(&serde_json::json!({ "data": found }))
 }
 
 /// Lists Salt Edge's categories (`GET /categories`):
@@ -276,7 +314,9 @@ pub unsafe extern "C" fn txe_categories_json(
                 ));
             }
         };
-        write_json(&engine.engine.taxonomy().to_json(only), out, len)
+        json_buffer(&engine.engine.taxonomy().to_json(only))?
+            .publish(out, len);
+        Ok(())
     })
 }
 
@@ -305,29 +345,27 @@ pub unsafe extern "C" fn txe_report_json(
 ) -> txe_status {
     guard(error, || {
         // SAFETY: per the documented contract.
-        let out =
-            unsafe { output(response_out, ptr::null_mut(), "response_out") }?;
-        // SAFETY: as above.
-        let len = unsafe { output(response_len, 0, "response_len") }?;
-        // SAFETY: as above.
-        let engine = unsafe { handle(engine, "engine") }?;
-        // SAFETY: as above.
-        let text = unsafe { required_str(request, request_len, "request") }?;
-        let report = insights::report_json(&engine.engine, text)?;
-        write_json(&report, out, len)
+        unsafe {
+            answer(
+                engine,
+                request,
+                request_len,
+                response_out,
+                response_len,
+                |engine, text| {
+                    json_buffer(&insights::report_json(&engine.engine, text)?)
+                },
+            )
+        }
     })
 }
 
-fn write_json(
-    value: &serde_json::Value,
-    out: &mut *mut u8,
-    len: &mut usize,
-) -> Result<(), Failure> {
+/// A JSON value serialized into a buffer for the caller.
+fn json_buffer(value: &serde_json::Value) -> Result<Buffer, Failure> {
     let mut buf = Buffer::new(1024);
     serde_json::to_writer(buf.writer(), value)
         .map_err(|e| Failure::new(txe_status::Internal, e.to_string()))?;
-    buf.publish(out, len);
-    Ok(())
+    Ok(buf)
 }
 
 #[cfg(test)]

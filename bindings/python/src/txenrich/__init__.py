@@ -32,7 +32,7 @@ import re
 from contextlib import ExitStack, contextmanager
 from ctypes import byref, c_size_t, c_void_p
 from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional,
-                    Sequence, Union)
+                    Sequence, TypeVar, Union)
 
 from . import _ffi
 from ._ffi import lib
@@ -133,7 +133,38 @@ class _Handle:
             self._free(c_void_p(ptr))
 
 
-class Rules:
+_Self = TypeVar("_Self", bound="_Owned")
+
+
+class _Owned:
+    """What owns a library handle: ``close()`` (idempotent, waits for calls
+    in progress), ``with`` blocks, and freeing when collected."""
+
+    _handle: _Handle
+
+    def close(self) -> None:
+        """Frees the library's object; idempotent. Waits for calls in
+        progress."""
+        self._handle.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._handle.closed
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
+
+
+class Rules(_Owned):
     """Customers' learned rules (Salt Edge's ``POST /categories/learn``).
 
     After a description's category was changed 3 times, or at once with
@@ -205,27 +236,8 @@ class Rules:
         _ffi.check(status, err)
         return learned.value
 
-    def close(self) -> None:
-        """Frees the rules; idempotent. Waits for calls in progress."""
-        self._handle.close()
 
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def __enter__(self) -> "Rules":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
-
-
-class Engine:
+class Engine(_Owned):
     """The enrichment engine.
 
     ``Engine()`` uses the data embedded in the library (built once per
@@ -352,22 +364,3 @@ class Engine:
             text = _ffi.call_bytes(lib.txe_report_json, ptr, body, len(body))
         data: Dict[str, Any] = json.loads(text)["data"]
         return data
-
-    def close(self) -> None:
-        """Frees the engine; idempotent. Waits for calls in progress."""
-        self._handle.close()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
