@@ -1,5 +1,5 @@
-//! The Financial Insights report over 100,000 transactions spanning three
-//! years in five accounts, generated deterministically here.
+//! The Financial Insights report over 10,000 and 100,000 transactions
+//! spanning three years in five accounts, generated deterministically here.
 //!
 //! - `profile/precategorized`: the transactions carry `category` (and
 //!   `extra.merchant_id` when the engine knows the merchant), as Salt Edge
@@ -20,7 +20,8 @@ use txenrich::model::{AccountNature, Date, Extra, Transaction};
 use txenrich::synth::Generator;
 use txenrich::{Engine, EnrichOptions, MerchantRef};
 
-const TRANSACTIONS: usize = 100_000;
+/// The statement sizes measured.
+const SIZES: [usize; 2] = [10_000, 100_000];
 const ACCOUNTS: [(&str, AccountNature, &str); 5] = [
     ("current", AccountNature::Checking, "GBP"),
     ("savings", AccountNature::Savings, "GBP"),
@@ -69,14 +70,14 @@ fn transaction(
 }
 
 /// The statement: regular streams in every account, transfers to
-/// savings, and card and bank lines from [`Generator`] up to
-/// [`TRANSACTIONS`].
-fn statement(engine: &Engine) -> ReportInput {
+/// savings, and card and bank lines from [`Generator`] up to `size`
+/// transactions.
+fn statement(engine: &Engine, size: usize) -> ReportInput {
     let from = Date::from_ymd(2022, 1, 1).unwrap();
     let to = Date::from_ymd(2024, 12, 31).unwrap();
     let days = (to - from + 1) as u64;
     let mut rng = Rng(2024);
-    let mut txs = Vec::with_capacity(TRANSACTIONS);
+    let mut txs = Vec::with_capacity(size);
     let push =
         |txs: &mut Vec<Transaction>, account, date, amount, desc: &str| {
             let id = txs.len();
@@ -110,7 +111,7 @@ fn statement(engine: &Engine) -> ReportInput {
         saturday = saturday.add_days(7);
     }
     let mut synth = Generator::new(engine, 7);
-    while txs.len() < TRANSACTIONS {
+    while txs.len() < size {
         let (description, amount, _) = synth.descriptor();
         let account = rng.below(ACCOUNTS.len() as u64) as usize;
         let date = from.add_days(rng.below(days) as i32);
@@ -159,22 +160,33 @@ fn categorize(engine: &Engine, mut input: ReportInput) -> ReportInput {
 
 fn report(c: &mut Criterion) {
     let engine = Engine::builtin();
-    let raw = statement(&engine);
-    let categorized = categorize(&engine, raw.clone());
-    let text = serde_json::to_string(&categorized).unwrap();
-
     let mut group = c.benchmark_group("report");
-    group.throughput(Throughput::Elements(TRANSACTIONS as u64));
     group.sample_size(10);
-    group.bench_function("profile/precategorized", |b| {
-        b.iter(|| insights::profile(&engine, black_box(&categorized)).unwrap())
-    });
-    group.bench_function("profile/with_categorization", |b| {
-        b.iter(|| insights::profile(&engine, black_box(&raw)).unwrap())
-    });
-    group.bench_function("report_json/precategorized", |b| {
-        b.iter(|| insights::report_json(&engine, black_box(&text)).unwrap())
-    });
+    for size in SIZES {
+        let raw = statement(&engine, size);
+        let categorized = categorize(&engine, raw.clone());
+        let text = serde_json::to_string(&categorized).unwrap();
+        group.throughput(Throughput::Elements(size as u64));
+        group.bench_function(format!("profile/precategorized/{size}"), |b| {
+            b.iter(|| {
+                insights::profile(&engine, black_box(&categorized)).unwrap()
+            })
+        });
+        group.bench_function(
+            format!("profile/with_categorization/{size}"),
+            |b| {
+                b.iter(|| insights::profile(&engine, black_box(&raw)).unwrap())
+            },
+        );
+        group.bench_function(
+            format!("report_json/precategorized/{size}"),
+            |b| {
+                b.iter(|| {
+                    insights::report_json(&engine, black_box(&text)).unwrap()
+                })
+            },
+        );
+    }
     group.finish();
 }
 
