@@ -1039,6 +1039,14 @@ impl Inner {
             if card_line && tx.amount < 0.0 && self.is_bank(idx) {
                 continue;
             }
+            // A one-word name, ambiguous or inside a longer run of words
+            // (`SQ *GREEN APPLE FLORIST`), may be part of a local shop's.
+            if first == last
+                && (aflags & (flags::WEAK | flags::SHORT) != 0 || !left)
+                && self.kind_contradicts(s, first, idx, mcc_personal)
+            {
+                continue;
+            }
             let strong = u8::from(aflags & (flags::WEAK | flags::SHORT) == 0);
             let key = (strong, rank_field, -(m.first as i64), m.len);
             let better = best.as_ref().is_none_or(|(k, _)| key > *k);
@@ -1058,6 +1066,53 @@ impl Inner {
                 && other.as_bytes()[name.len()] == b' '
         });
         Some(sub_brand.unwrap_or(chosen))
+    }
+
+    /// True when a word of a shop's kind in the same run of words as the
+    /// one-word ambiguous name at token `at` (`SQ *BLUE DOOR BAKERY`, `BAR
+    /// PASTICCERIA ROMA`) says the shop is of another kind than the brand,
+    /// and the MCC does not vouch for the brand: the name is then a local
+    /// shop's, read from the descriptor.
+    fn kind_contradicts(
+        &self,
+        s: &Scratch,
+        at: usize,
+        idx: MerchantIdx,
+        mcc_personal: Option<CategoryId>,
+    ) -> bool {
+        let merchant = self.dict.merchant(idx);
+        let fits = |hint: CategoryId| {
+            merchant
+                .categories(Tree::Personal)
+                .any(|c| agrees(self.taxonomy, c, hint))
+        };
+        if mcc_personal.is_some_and(fits) {
+            return false;
+        }
+        let tokens = s.norm.tokens();
+        let field = tokens[at].field;
+        let word = |k: usize| {
+            tokens[k].field == field && tokens[k].kind == TokenKind::Word
+        };
+        let (mut lo, mut hi) = (at, at);
+        while lo > 0 && word(lo - 1) {
+            lo -= 1;
+        }
+        while hi + 1 < tokens.len() && word(hi + 1) {
+            hi += 1;
+        }
+        let (run_start, run_end) = (tokens[lo].start, tokens[hi].end);
+        let (name_start, name_end) = (tokens[at].start, tokens[at].end);
+        s.hits.iter().any(|h| {
+            let rule = self.rules.rule(h.rule);
+            rule.strength() == Strength::Weak
+                && rule.channel().is_none()
+                && h.end > h.start
+                && run_start <= h.start
+                && h.end <= run_end
+                && (h.end <= name_start || name_end <= h.start)
+                && rule.category(Tree::Personal).is_some_and(|c| !fits(c))
+        })
     }
 
     /// True for a bank or card issuer: a merchant whose primary personal
