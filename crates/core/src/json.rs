@@ -163,6 +163,39 @@ fn decode_string(raw: &str, escaped: bool) -> Result<Cow<'_, str>, Error> {
     })
 }
 
+/// The index of the first byte at or after `i` that ends a string's plain
+/// run: a quote, a backslash or a control character (`s.len()` if none).
+///
+/// Eight bytes at a time: the classic "has a zero byte" test, applied to
+/// the bytes xor-ed with `"` and `\\`, and a "has a byte below 0x20" test.
+/// Both may flag bytes above a real match (borrows run upwards), never
+/// below, so the lowest flagged byte is the first real one.
+#[inline]
+fn special_byte(s: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        let found = found & HIGHS;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = s.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Nesting deeper than this is an error, as in serde_json.
 const MAX_DEPTH: u32 = 128;
 
@@ -184,6 +217,8 @@ impl Scanner<'_> {
         Some(b)
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&self, what: &str) -> Error {
         let what = if self.i >= self.s.len() {
             "unexpected end of input"
@@ -202,13 +237,20 @@ impl Scanner<'_> {
         }
     }
 
+    #[inline]
     fn expect(&mut self, b: u8) -> Result<(), Error> {
         if self.peek() == Some(b) {
             self.i += 1;
             Ok(())
         } else {
-            Err(self.error(&format!("expected '{}'", b as char)))
+            Err(self.expected(b))
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, b: u8) -> Error {
+        self.error(&format!("expected '{}'", b as char))
     }
 
     /// Only white space may follow.
@@ -226,13 +268,7 @@ impl Scanner<'_> {
         self.expect(b'"')?;
         let mut escaped = false;
         loop {
-            // The common bytes, in one tight loop.
-            while let Some(&b) = self.s.get(self.i) {
-                if b < 0x20 || b == b'"' || b == b'\\' {
-                    break;
-                }
-                self.i += 1;
-            }
+            self.i = special_byte(self.s, self.i);
             match self.next() {
                 Some(b'"') => return Ok(escaped),
                 Some(b'\\') => {
@@ -403,7 +439,8 @@ impl<'a> RawTransaction<'a> {
     pub fn from_object(
         object: RawObject<'a>,
     ) -> Result<RawTransaction<'a>, Error> {
-        match object.get("id") {
+        let known = Known::find(&object);
+        match known.id {
             None => return Err(missing("id")),
             Some(v) => {
                 let t = v.as_bytes()[0];
@@ -412,12 +449,13 @@ impl<'a> RawTransaction<'a> {
                 }
             }
         }
-        let made_on = required_str(&object, "made_on")?;
+        let made_on = required_str(known.made_on, "made_on")?;
         let made_on = made_on.parse::<Date>().map_err(|_| {
             Error::field("made_on", "a date YYYY-MM-DD", quoted(&made_on))
         })?;
-        let amount = required_number(&object, "amount")?;
-        let currency_code = required_str(&object, "currency_code")?;
+        let amount = required_number(known.amount, "amount")?;
+        let currency_code =
+            required_str(known.currency_code, "currency_code")?;
         if !model::is_currency_code(&currency_code) {
             return Err(Error::field(
                 "currency_code",
@@ -425,15 +463,18 @@ impl<'a> RawTransaction<'a> {
                 quoted(&currency_code),
             ));
         }
-        let description = required_str(&object, "description")?;
+        let description = required_str(known.description, "description")?;
         let mode =
-            optional_enum(&object, "mode", &["normal", "fee", "transfer"])?;
-        optional_enum(&object, "status", &["posted", "pending"])?;
-        optional_str(&object, "category", "category")?;
-        let account_id = optional_id(&object, "account_id")?;
-        optional_bool(&object, "duplicated", "duplicated")?;
-        for field in ["created_at", "updated_at"] {
-            if let Some(s) = optional_str(&object, field, field)?
+            optional_enum(known.mode, "mode", &["normal", "fee", "transfer"])?;
+        optional_enum(known.status, "status", &["posted", "pending"])?;
+        optional_str(known.category, "category")?;
+        let account_id = optional_id(known.account_id, "account_id")?;
+        optional_bool(known.duplicated, "duplicated")?;
+        for (value, field) in [
+            (known.created_at, "created_at"),
+            (known.updated_at, "updated_at"),
+        ] {
+            if let Some(s) = optional_str(value, field)?
                 && !model::is_datetime(&s)
             {
                 return Err(Error::field(
@@ -444,7 +485,7 @@ impl<'a> RawTransaction<'a> {
             }
         }
         let account_nature =
-            match optional_str(&object, "account_nature", "account_nature")? {
+            match optional_str(known.account_nature, "account_nature")? {
                 None => None,
                 Some(s) => {
                     Some(AccountNature::from_name(&s).ok_or_else(|| {
@@ -473,7 +514,7 @@ impl<'a> RawTransaction<'a> {
             made_on,
             account_id,
         };
-        if let Some(extra) = raw.object.get("extra")
+        if let Some(extra) = known.extra
             && extra != "null"
         {
             let extra = RawObject::parse(extra).map_err(|_| {
@@ -486,12 +527,12 @@ impl<'a> RawTransaction<'a> {
     }
 
     fn read_extra(&mut self, extra: &RawObject<'a>) -> Result<(), Error> {
-        self.payee = optional_str(extra, "payee", "extra.payee")?;
-        self.payer = optional_str(extra, "payer", "extra.payer")?;
+        self.payee = optional_str(extra.get("payee"), "extra.payee")?;
+        self.payer = optional_str(extra.get("payer"), "extra.payer")?;
         self.additional =
-            optional_str(extra, "additional", "extra.additional")?;
+            optional_str(extra.get("additional"), "extra.additional")?;
         self.information =
-            optional_str(extra, "information", "extra.information")?;
+            optional_str(extra.get("information"), "extra.information")?;
         if let Some(v) = extra.get("mcc") {
             let text = v;
             let mcc = match decode_str(text) {
@@ -514,8 +555,7 @@ impl<'a> RawTransaction<'a> {
             number(v, "extra.original_amount")?;
         }
         if let Some(c) = optional_str(
-            extra,
-            "original_currency_code",
+            extra.get("original_currency_code"),
             "extra.original_currency_code",
         )? {
             if !model::is_currency_code(&c) {
@@ -528,7 +568,7 @@ impl<'a> RawTransaction<'a> {
             self.original_currency_code = Some(c);
         }
         if let Some(d) =
-            optional_str(extra, "posting_date", "extra.posting_date")?
+            optional_str(extra.get("posting_date"), "extra.posting_date")?
             && d.parse::<Date>().is_err()
         {
             return Err(Error::field(
@@ -568,6 +608,54 @@ impl<'a> RawTransaction<'a> {
     }
 }
 
+/// The raw values of the top-level fields a transaction's validation
+/// reads, found in one pass over the object (the last of a repeated key
+/// wins, as in [`RawObject::get`]).
+#[derive(Default)]
+struct Known<'a> {
+    id: Option<&'a str>,
+    made_on: Option<&'a str>,
+    amount: Option<&'a str>,
+    currency_code: Option<&'a str>,
+    description: Option<&'a str>,
+    mode: Option<&'a str>,
+    status: Option<&'a str>,
+    category: Option<&'a str>,
+    account_id: Option<&'a str>,
+    duplicated: Option<&'a str>,
+    created_at: Option<&'a str>,
+    updated_at: Option<&'a str>,
+    account_nature: Option<&'a str>,
+    extra: Option<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    fn find(object: &RawObject<'a>) -> Known<'a> {
+        let mut k = Known::default();
+        for f in &object.fields {
+            let slot = match f.key.as_ref() {
+                "id" => &mut k.id,
+                "made_on" => &mut k.made_on,
+                "amount" => &mut k.amount,
+                "currency_code" => &mut k.currency_code,
+                "description" => &mut k.description,
+                "mode" => &mut k.mode,
+                "status" => &mut k.status,
+                "category" => &mut k.category,
+                "account_id" => &mut k.account_id,
+                "duplicated" => &mut k.duplicated,
+                "created_at" => &mut k.created_at,
+                "updated_at" => &mut k.updated_at,
+                "account_nature" => &mut k.account_nature,
+                "extra" => &mut k.extra,
+                _ => continue,
+            };
+            *slot = Some(f.value);
+        }
+        k
+    }
+}
+
 fn missing(field: &str) -> Error {
     Error::new(
         ErrorClass::WrongRequestFormat,
@@ -592,18 +680,17 @@ pub(crate) fn abbreviate(raw: &str) -> String {
 }
 
 fn required_str<'a>(
-    o: &RawObject<'a>,
+    v: Option<&'a str>,
     field: &str,
 ) -> Result<Cow<'a, str>, Error> {
-    optional_str(o, field, field)?.ok_or_else(|| missing(field))
+    optional_str(v, field)?.ok_or_else(|| missing(field))
 }
 
 fn optional_str<'a>(
-    o: &RawObject<'a>,
-    key: &str,
+    v: Option<&'a str>,
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
-    let Some(v) = o.get(key) else { return Ok(None) };
+    let Some(v) = v else { return Ok(None) };
     if v == "null" {
         return Ok(None);
     }
@@ -613,11 +700,10 @@ fn optional_str<'a>(
 }
 
 fn optional_id<'a>(
-    o: &RawObject<'a>,
-    key: &str,
+    v: Option<&'a str>,
+    field: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
-    let Some(v) = o.get(key) else { return Ok(None) };
-    let text = v;
+    let Some(text) = v else { return Ok(None) };
     if text == "null" {
         return Ok(None);
     }
@@ -627,20 +713,20 @@ fn optional_id<'a>(
     if text.parse::<i64>().is_ok() {
         return Ok(Some(Cow::Borrowed(text)));
     }
-    Err(Error::field(key, "a string", abbreviate(text)))
+    Err(Error::field(field, "a string", abbreviate(text)))
 }
 
 fn optional_enum<'a>(
-    o: &RawObject<'a>,
-    key: &str,
+    v: Option<&'a str>,
+    field: &str,
     allowed: &[&str],
 ) -> Result<Option<Cow<'a, str>>, Error> {
-    let v = optional_str(o, key, key)?;
+    let v = optional_str(v, field)?;
     if let Some(s) = &v
         && !allowed.contains(&s.as_ref())
     {
         return Err(Error::field(
-            key,
+            field,
             &format!("one of {}", allowed.join(", ")),
             quoted(s),
         ));
@@ -648,12 +734,8 @@ fn optional_enum<'a>(
     Ok(v)
 }
 
-fn optional_bool(
-    o: &RawObject<'_>,
-    key: &str,
-    field: &str,
-) -> Result<(), Error> {
-    match o.get(key) {
+fn optional_bool(v: Option<&str>, field: &str) -> Result<(), Error> {
+    match v {
         None | Some("null" | "true" | "false") => Ok(()),
         Some(other) => {
             Err(Error::field(field, "true or false", abbreviate(other)))
@@ -661,9 +743,8 @@ fn optional_bool(
     }
 }
 
-fn required_number(o: &RawObject<'_>, field: &str) -> Result<f64, Error> {
-    let v = o.get(field).ok_or_else(|| missing(field))?;
-    number(v, field)
+fn required_number(v: Option<&str>, field: &str) -> Result<f64, Error> {
+    number(v.ok_or_else(|| missing(field))?, field)
 }
 
 fn number(v: &str, field: &str) -> Result<f64, Error> {
@@ -834,6 +915,52 @@ mod tests {
                 serde_json::to_string(s).unwrap(),
                 "{s:?}"
             );
+        }
+    }
+
+    #[test]
+    fn special_byte_finds_the_first_quote_backslash_or_control() {
+        let naive = |s: &[u8], i: usize| {
+            (i..s.len())
+                .find(|&k| s[k] < 0x20 || s[k] == b'"' || s[k] == b'\\')
+                .unwrap_or(s.len())
+        };
+        // Every placement of each special byte among plain bytes, with
+        // bytes that sit next to the specials' values (0x1f, 0x21, 0x5b,
+        // 0x5d, 0x7f, 0x80, 0xff) around it.
+        let plain = [b'a', 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff, 0x20, 0x23];
+        for special in [b'"', b'\\', 0x00, 0x1f, 0x0a] {
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut s: Vec<u8> =
+                        (0..len).map(|k| plain[k % plain.len()]).collect();
+                    if at < len {
+                        s[at] = special;
+                    }
+                    for start in 0..=len {
+                        assert_eq!(
+                            special_byte(&s, start),
+                            naive(&s, start),
+                            "{s:?} from {start}"
+                        );
+                    }
+                }
+            }
+        }
+        // Any bytes, several specials among them.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            let s: Vec<u8> = (0..24)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            for start in 0..=s.len() {
+                assert_eq!(special_byte(&s, start), naive(&s, start));
+            }
         }
     }
 
