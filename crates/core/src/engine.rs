@@ -1488,7 +1488,12 @@ impl Inner {
         limit: usize,
     ) -> Option<usize> {
         let tokens = norm.tokens();
-        let max = self.lexicon.city_max_tokens.max(1);
+        let max = self
+            .lexicon
+            .city_tokens_starting_with(norm.token_text(&tokens[start]));
+        if max == 0 {
+            return None;
+        }
         let mut best = None;
         for end in start..=limit.min(start + max - 1) {
             if tokens[end].kind != TokenKind::Word
@@ -1514,7 +1519,8 @@ impl Inner {
         towns: bool,
     ) -> Option<(usize, &[[u8; 2]], bool)> {
         let tokens = norm.tokens();
-        let max = self.lexicon.city_max_tokens.max(1);
+        let max =
+            self.lexicon.place_tokens_ending_in(norm.token_text(&tokens[end]));
         let mut best = None;
         for n in 1..=max.min(end + 1) {
             let first = end + 1 - n;

@@ -78,6 +78,11 @@ pub struct Lexicon {
     legal_by_first: HashMap<String, Vec<usize>>,
     /// Payment facilitators, longest pattern first.
     pub facilitators: Vec<Facilitator>,
+    /// Last token of a city or town name → the most tokens of such a name:
+    /// most words end no place name, and one look-up says so.
+    place_ends: HashMap<String, usize>,
+    /// First token of a city name → the most tokens of such a name.
+    city_starts: HashMap<String, usize>,
 }
 
 /// The texts a [`Lexicon`] is parsed from, one per file of `data/text/`.
@@ -182,8 +187,17 @@ impl Lexicon {
                 if key.is_empty() {
                     continue;
                 }
-                lex.city_max_tokens =
-                    lex.city_max_tokens.max(key.split(' ').count());
+                let count = key.split(' ').count();
+                lex.city_max_tokens = lex.city_max_tokens.max(count);
+                let last = key.rsplit(' ').next().unwrap_or_default();
+                let most = lex.place_ends.entry(last.to_string()).or_default();
+                *most = (*most).max(count);
+                if file == "cities.tsv" {
+                    let first = key.split(' ').next().unwrap_or_default();
+                    let most =
+                        lex.city_starts.entry(first.to_string()).or_default();
+                    *most = (*most).max(count);
+                }
                 let e = places.entry(key).or_default();
                 if !e.contains(&cc) {
                     e.push(cc);
@@ -305,6 +319,25 @@ impl Lexicon {
             || self.country_names.contains_key(word)
             || self.regions.contains_key(word)
             || self.legal_forms.iter().any(|f| f.len() == 1 && f[0] == word)
+    }
+
+    /// The most tokens of a city or town name ending in the token `word`;
+    /// 0 when no place name ends in it.
+    ///
+    /// ```
+    /// use txenrich::lexicon::{Lexicon, LexiconSources};
+    /// let lex = Lexicon::parse(&LexiconSources::builtin()).unwrap();
+    /// assert!(lex.place_tokens_ending_in("york") >= 2);
+    /// assert_eq!(lex.place_tokens_ending_in("purchase"), 0);
+    /// ```
+    pub fn place_tokens_ending_in(&self, word: &str) -> usize {
+        self.place_ends.get(word).copied().unwrap_or(0)
+    }
+
+    /// The most tokens of a city name starting with the token `word`; 0
+    /// when no city name starts with it.
+    pub fn city_tokens_starting_with(&self, word: &str) -> usize {
+        self.city_starts.get(word).copied().unwrap_or(0)
     }
 
     /// The number of tokens of the legal form that `tokens` starts with.
