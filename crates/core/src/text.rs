@@ -556,6 +556,17 @@ fn classify(raw: &str, i: usize) -> (Class, usize) {
     }
     let c = raw[i..].chars().next().expect("i is a char boundary");
     let len = c.len_utf8();
+    // The letters of European alphabets, without the general Unicode
+    // look-ups below: Latin-1 and Latin Extended-A/B (but × and ÷), the
+    // Greek capitals and small letters, and Cyrillic (but its numeral sign
+    // and combining marks, U+0482..U+0489).
+    if matches!(
+        c as u32,
+        0xC0..=0x24F | 0x391..=0x3A1 | 0x3A3..=0x3C9 | 0x400..=0x481 | 0x48A..=0x52F
+    ) && !matches!(c, '\u{d7}' | '\u{f7}')
+    {
+        return (Class::Letter, len);
+    }
     // Apostrophes, and combining marks of text in decomposed form (NFD),
     // belong to the word around them.
     if matches!(c, '\u{2019}' | '\u{2018}' | '`' | '\u{b4}')
@@ -834,6 +845,27 @@ fn number(digits: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn european_letters_classify_as_the_unicode_tables_say() {
+        for code in (0x80..0x530).chain(0x1E00..0x1F00) {
+            let Some(c) = char::from_u32(code) else { continue };
+            let text = c.to_string();
+            let (class, len) = classify(&text, 0);
+            assert_eq!(len, c.len_utf8());
+            let expected =
+                if matches!(c, '\u{2019}' | '\u{2018}' | '`' | '\u{b4}')
+                    || unicode_normalization::char::is_combining_mark(c)
+                {
+                    Class::Joiner
+                } else if c.is_alphabetic() {
+                    Class::Letter
+                } else {
+                    Class::Separator
+                };
+            assert!(class == expected, "U+{code:04X} {c}");
+        }
+    }
 
     fn kinds(raw: &str) -> Vec<(String, TokenKind)> {
         let mut n = NormText::new();
