@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex_automata::{Input, PatternSet, meta};
+use regex_automata::{Anchored, Input, PatternSet, meta};
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
@@ -210,9 +210,53 @@ pub struct RuleHit {
 #[derive(Clone, Debug)]
 pub struct RuleScratch {
     serial: u64,
-    cache: meta::Cache,
-    matched: PatternSet,
+    /// One cache and result set per group of [`RuleSet::regexes`].
+    regex: [(meta::Cache, PatternSet); 2],
     vetoed: Vec<RuleId>,
+}
+
+/// Regexes of rules compiled together.
+#[derive(Clone, Debug)]
+struct RegexGroup {
+    regexes: meta::Regex,
+    rules: Vec<RuleId>,
+    /// Every pattern matches only at the start of the text: the search
+    /// stops where the text stops matching any of them, usually within a
+    /// few bytes, instead of scanning the whole text.
+    anchored: bool,
+}
+
+impl RegexGroup {
+    fn new(
+        patterns: &[String],
+        rules: Vec<RuleId>,
+        anchored: bool,
+    ) -> Result<RegexGroup, RuleError> {
+        // Every pattern that matches is wanted, as a regex set reports them.
+        let regexes = meta::Regex::builder()
+            .configure(
+                meta::Config::new().match_kind(regex_automata::MatchKind::All),
+            )
+            .build_many(patterns)
+            .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+        Ok(RegexGroup { regexes, rules, anchored })
+    }
+
+    fn scratch(&self) -> (meta::Cache, PatternSet) {
+        (
+            self.regexes.create_cache(),
+            PatternSet::new(self.regexes.pattern_len()),
+        )
+    }
+}
+
+/// True when every match of `pattern` starts at the start of the text.
+fn anchored_at_start(pattern: &str) -> bool {
+    regex_automata::util::syntax::parse(pattern).is_ok_and(|hir| {
+        hir.properties()
+            .look_set_prefix()
+            .contains(regex_syntax::hir::Look::Start)
+    })
 }
 
 /// Where a keyword may sit relative to token boundaries.
@@ -240,8 +284,8 @@ pub struct RuleSet {
     by_id: HashMap<String, RuleId>,
     keywords: AhoCorasick,
     uses: Vec<Vec<PatternUse>>,
-    regexes: meta::Regex,
-    regex_rules: Vec<RuleId>,
+    /// The regexes anchored at the start, then the others.
+    regexes: [RegexGroup; 2],
 }
 
 /// An error in a rule source, with the file and rule it is in.
@@ -481,25 +525,25 @@ impl RuleSet {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
-        // Every pattern that matches is wanted, as a regex set reports them.
-        let regexes = meta::Regex::builder()
-            .configure(
-                meta::Config::new().match_kind(regex_automata::MatchKind::All),
-            )
-            .build_many(&regexes)
-            .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+        let (mut anchored, mut floating) =
+            ((vec![], vec![]), (vec![], vec![]));
+        for (re, rule) in regexes.into_iter().zip(regex_rules) {
+            let group = if anchored_at_start(&re) {
+                &mut anchored
+            } else {
+                &mut floating
+            };
+            group.0.push(re);
+            group.1.push(rule);
+        }
+        let regexes = [
+            RegexGroup::new(&anchored.0, anchored.1, true)?,
+            RegexGroup::new(&floating.0, floating.1, false)?,
+        ];
         static SERIAL: std::sync::atomic::AtomicU64 =
             std::sync::atomic::AtomicU64::new(1);
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(RuleSet {
-            serial,
-            rules,
-            by_id,
-            keywords,
-            uses,
-            regexes,
-            regex_rules,
-        })
+        Ok(RuleSet { serial, rules, by_id, keywords, uses, regexes })
     }
 
     /// The rule with this id.
@@ -540,8 +584,7 @@ impl RuleSet {
     pub fn scratch(&self) -> RuleScratch {
         RuleScratch {
             serial: self.serial,
-            cache: self.regexes.create_cache(),
-            matched: PatternSet::new(self.regexes.pattern_len()),
+            regex: [self.regexes[0].scratch(), self.regexes[1].scratch()],
             vetoed: Vec::new(),
         }
     }
@@ -586,16 +629,35 @@ impl RuleSet {
                 }
             }
         }
-        if !self.regex_rules.is_empty() {
-            scratch.matched.clear();
-            self.regexes.which_overlapping_matches_with(
-                &mut scratch.cache,
-                &Input::new(text),
-                &mut scratch.matched,
-            );
-            for pid in scratch.matched.iter() {
+        for (group, (cache, matched)) in
+            self.regexes.iter().zip(&mut scratch.regex)
+        {
+            if group.rules.is_empty() {
+                continue;
+            }
+            matched.clear();
+            let input = Input::new(text).anchored(if group.anchored {
+                Anchored::Yes
+            } else {
+                Anchored::No
+            });
+            // Most texts match none: say so with the cheaper search that
+            // stops at the first match (and may skip ahead on literals)
+            // before asking which patterns match.
+            if !group.anchored
+                && group
+                    .regexes
+                    .search_with(cache, &input.clone().earliest(true))
+                    .is_none()
+            {
+                continue;
+            }
+            group
+                .regexes
+                .which_overlapping_matches_with(cache, &input, matched);
+            for pid in matched.iter() {
                 hits.push(RuleHit {
-                    rule: self.regex_rules[pid.as_usize()],
+                    rule: group.rules[pid.as_usize()],
                     start: 0,
                     end: 0,
                 });
@@ -810,6 +872,16 @@ personal = "bonus"
 regex = ['mars']
 "#);
         assert_eq!(ids(&two, "lon mars | anders"), ["a", "b"]);
+        assert_eq!(ids(&two, "anders lon mars"), ["b"]);
+    }
+
+    #[test]
+    fn anchored_regexes_are_told_apart() {
+        assert!(anchored_at_start("^lon (mars|april)( |$)"));
+        assert!(anchored_at_start("^(from|to) a c"));
+        assert!(!anchored_at_start("^a|b"));
+        assert!(!anchored_at_start("(^| )(insurance|ins)( |$)"));
+        assert!(!anchored_at_start("mars"));
     }
 
     #[test]
