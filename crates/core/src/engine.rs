@@ -257,7 +257,7 @@ impl EngineBuilder {
     }
 }
 
-/// The enrichment engine. See the [module docs](self).
+/// The enrichment engine. See the [crate docs](crate).
 #[derive(Clone, Debug)]
 pub struct Engine {
     inner: Arc<Inner>,
