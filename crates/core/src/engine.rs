@@ -1625,7 +1625,12 @@ impl Inner {
                     || tokens[after].field != field
                     || tokens[after].kind != TokenKind::Word
                     || Some(after) == location_start
-                    || self.lexicon.legal_form_at(&words[after..]) > 0;
+                    || self.lexicon.legal_form_at(&words[after..]) > 0
+                    // A name before it (not the bank's words).
+                    || (k > 0
+                        && keep[k - 1]
+                        && self.lexicon.closing_legal_form_at(&words[k..])
+                            == n);
                 if n > 0
                     && ends_name
                     && tokens[k..k + n].iter().all(|t| t.field == field)

@@ -83,6 +83,9 @@ pub struct Lexicon {
     place_ends: HashMap<String, usize>,
     /// First token of a city name → the most tokens of such a name.
     city_starts: HashMap<String, usize>,
+    /// One-token legal forms marked `!`: they end a name even with words
+    /// after them.
+    closing_legal_words: HashSet<String>,
 }
 
 /// The texts a [`Lexicon`] is parsed from, one per file of `data/text/`.
@@ -248,10 +251,19 @@ impl Lexicon {
         }
         let mut forms: Vec<Vec<String>> = lines(src.legal_forms)
             .map(|(_, l)| {
-                normalize(l.trim())
+                let l = l.trim();
+                let (form, closing) = match l.strip_suffix('!') {
+                    Some(form) => (form.trim_end(), true),
+                    None => (l, false),
+                };
+                let tokens = normalize(form)
                     .split(' ')
                     .map(str::to_string)
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>();
+                if closing && tokens.len() == 1 {
+                    lex.closing_legal_words.insert(tokens[0].clone());
+                }
+                tokens
             })
             .filter(|v| !v.is_empty() && !v[0].is_empty())
             .collect();
@@ -338,6 +350,26 @@ impl Lexicon {
     /// when no city name starts with it.
     pub fn city_tokens_starting_with(&self, word: &str) -> usize {
         self.city_starts.get(word).copied().unwrap_or(0)
+    }
+
+    /// The number of tokens of the legal form that `tokens` starts with,
+    /// when that form ends a company's name even with words after it: a
+    /// form of two tokens or more (`b v`, `sp z o o`) or a one-token form
+    /// marked ` !` in `legal_forms.txt` (`gmbh`, `llp`); otherwise 0.
+    ///
+    /// ```
+    /// use txenrich::lexicon::{Lexicon, LexiconSources};
+    /// let lex = Lexicon::parse(&LexiconSources::builtin()).unwrap();
+    /// assert_eq!(lex.closing_legal_form_at(&["llp", "inv"]), 1);
+    /// assert_eq!(lex.closing_legal_form_at(&["b", "v", "abonnement"]), 2);
+    /// assert_eq!(lex.closing_legal_form_at(&["as", "ordinary"]), 0);
+    /// ```
+    pub fn closing_legal_form_at(&self, tokens: &[&str]) -> usize {
+        match self.legal_form_at(tokens) {
+            1 if self.closing_legal_words.contains(tokens[0]) => 1,
+            n if n >= 2 => n,
+            _ => 0,
+        }
     }
 
     /// The number of tokens of the legal form that `tokens` starts with.
