@@ -1015,7 +1015,17 @@ impl Inner {
             if free_text && explained {
                 continue;
             }
-            let allowed = if !weak_ok || free_text {
+            // Past a label of the purpose or reference (`OMSCHRIJVING:
+            // FACTUUR APRIL`), the words are the payer's text: an ambiguous
+            // name there needs corroboration.
+            let after_label = tokens[..first].iter().any(|t| {
+                t.field == tokens[first].field
+                    && self
+                        .lexicon
+                        .reference_labels
+                        .contains(s.norm.token_text(t))
+            });
+            let allowed = if !weak_ok || free_text || after_label {
                 0
             } else if left && right {
                 flags::WEAK | flags::SHORT
