@@ -17,7 +17,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use txenrich::insights::{self, AccountInput, ReportInput, ReportType};
 use txenrich::model::{AccountNature, Date, Extra, Transaction};
-use txenrich::synth::Generator;
+use txenrich::synth::{Generator, SplitMix64};
 use txenrich::{Engine, EnrichOptions, MerchantRef};
 
 /// The statement sizes measured.
@@ -29,23 +29,6 @@ const ACCOUNTS: [(&str, AccountNature, &str); 5] = [
     ("dollar", AccountNature::Account, "USD"),
     ("card", AccountNature::CreditCard, "GBP"),
 ];
-
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn transaction(
     id: usize,
@@ -75,8 +58,8 @@ fn transaction(
 fn statement(engine: &Engine, size: usize) -> ReportInput {
     let from = Date::from_ymd(2022, 1, 1).unwrap();
     let to = Date::from_ymd(2024, 12, 31).unwrap();
-    let days = (to - from + 1) as u64;
-    let mut rng = Rng(2024);
+    let days = (to - from + 1) as usize;
+    let mut rng = SplitMix64::new(2024);
     let mut txs = Vec::with_capacity(size);
     let push =
         |txs: &mut Vec<Transaction>, account, date, amount, desc: &str| {
@@ -113,7 +96,7 @@ fn statement(engine: &Engine, size: usize) -> ReportInput {
     let mut synth = Generator::new(engine, 7);
     while txs.len() < size {
         let (description, amount, _) = synth.descriptor();
-        let account = rng.below(ACCOUNTS.len() as u64) as usize;
+        let account = rng.below(ACCOUNTS.len());
         let date = from.add_days(rng.below(days) as i32);
         push(&mut txs, account, date, amount, &description);
     }

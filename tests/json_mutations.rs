@@ -6,6 +6,7 @@
 //! The mutations are seeded, so a failure names a line that reproduces it.
 
 use serde_json::Value;
+use txenrich::synth::SplitMix64;
 use txenrich::{Engine, EnrichOptions, ErrorClass};
 
 /// Valid transactions with what the scanner must handle: escapes, Unicode,
@@ -20,26 +21,9 @@ const SEEDS: &[&str] = &[
 /// Bytes that make and break JSON structure.
 const ALPHABET: &[u8] = b"{}[]\",:\\ \n\t0123456789-+.eEnulltrueu\x01a";
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// One to three random edits of `seed`: delete, insert, replace, truncate,
 /// or repeat a slice.
-fn mutate(rng: &mut Rng, seed: &str) -> Vec<u8> {
+fn mutate(rng: &mut SplitMix64, seed: &str) -> Vec<u8> {
     let mut b = seed.as_bytes().to_vec();
     for _ in 0..1 + rng.below(3) {
         if b.is_empty() {
@@ -81,7 +65,7 @@ fn keeps_fields(input: &Value, output: &Value) -> bool {
 fn scanner_accepts_what_serde_json_accepts() {
     let engine = Engine::builtin();
     let opts = EnrichOptions::default();
-    let mut rng = Rng(20_261_124);
+    let mut rng = SplitMix64::new(20_261_124);
     let (mut tried, mut enriched) = (0, 0);
     for round in 0..12_000 {
         let seed = SEEDS[round % SEEDS.len()];

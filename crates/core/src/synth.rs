@@ -24,12 +24,27 @@
 use crate::Engine;
 use crate::lexicon::{Lexicon, LexiconSources};
 
-/// SplitMix64: small, fast, and good enough to draw test data.
+/// SplitMix64: a small, fast, seeded pseudo-random generator, good enough
+/// to draw test data (not for anything secret).
+///
+/// ```
+/// use txenrich::synth::SplitMix64;
+/// let mut a = SplitMix64::new(7);
+/// let mut b = SplitMix64::new(7);
+/// assert_eq!(a.next_u64(), b.next_u64());
+/// assert!(a.below(10) < 10);
+/// ```
 #[derive(Clone, Debug)]
-struct Rng(u64);
+pub struct SplitMix64(u64);
 
-impl Rng {
-    fn next(&mut self) -> u64 {
+impl SplitMix64 {
+    /// A generator whose sequence is fixed by `seed`.
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -37,13 +52,14 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 
     /// An index skewed towards the start: popular merchants come first.
     fn skewed(&mut self, n: usize) -> usize {
-        let u = self.next() as f64 / u64::MAX as f64;
+        let u = self.next_u64() as f64 / u64::MAX as f64;
         ((u * u * u) * n as f64) as usize % n.max(1)
     }
 
@@ -160,7 +176,7 @@ const SHAPES: &[Shape] = &[
 /// Draws statement lines. See the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct Generator {
-    rng: Rng,
+    rng: SplitMix64,
     merchants: Vec<String>,
     people: Vec<String>,
     cities: Vec<String>,
@@ -188,7 +204,7 @@ impl Generator {
         firsts.sort();
         lasts.sort();
         cities.sort();
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64::new(seed);
         let people = (0..2000)
             .map(|_| {
                 let f = firsts
@@ -203,7 +219,12 @@ impl Generator {
         if cities.is_empty() {
             cities.push("LONDON".into());
         }
-        Generator { rng: Rng(seed ^ 0x5eed), merchants, people, cities }
+        Generator {
+            rng: SplitMix64::new(seed ^ 0x5eed),
+            merchants,
+            people,
+            cities,
+        }
     }
 
     /// One description with its amount and currency.
@@ -266,7 +287,9 @@ impl Generator {
                     4000 + self.rng.below(999),
                     self.rng.below(10_000)
                 )),
-                'r' => out.push_str(&format!("{:X}", self.rng.next() >> 24)),
+                'r' => {
+                    out.push_str(&format!("{:X}", self.rng.next_u64() >> 24))
+                }
                 'C' => out.push_str(
                     ["CA", "NY", "TX", "WA", "IL"][self.rng.below(5)],
                 ),

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 use txenrich::insights::{self, ReportInput};
+use txenrich::synth::SplitMix64;
 use txenrich::{Engine, ErrorClass};
 
 /// A transaction of `account`, in `currency`; `category` may be `None`
@@ -1029,21 +1030,9 @@ fn typed_and_json_requests_agree() {
     assert_eq!(typed["data"], run(&req));
 }
 
-/// A deterministic pseudo-random generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo) as u64) as i64
-    }
+/// Draws from `lo..hi`.
+fn range(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
+    lo + rng.below((hi - lo) as usize) as i64
 }
 
 #[test]
@@ -1057,26 +1046,26 @@ fn summary_is_the_accounts_combined() {
         "CAFE NERO",
     ];
     for seed in 0..12 {
-        let mut rng = Rng(seed);
-        let n_accounts = rng.range(1, 5) as usize;
+        let mut rng = SplitMix64::new(seed);
+        let n_accounts = range(&mut rng, 1, 5) as usize;
         let currencies = ["GBP", "USD", "EUR"];
         let accounts: Vec<Value> = (0..n_accounts)
             .map(|i| {
                 json!({"id": format!("acc{i}"), "name": format!("Account {i}"), "nature": "checking",
-                       "balance": rng.range(-50_000, 500_000) as f64 / 100.0,
+                       "balance": range(&mut rng, -50_000, 500_000) as f64 / 100.0,
                        "currency_code": currencies[i % 3]})
             })
             .collect();
         let mut t = Vec::new();
-        let n = rng.range(0, 300);
+        let n = range(&mut rng, 0, 300);
         for k in 0..n {
-            let acc = rng.range(0, n_accounts as i64) as usize;
+            let acc = range(&mut rng, 0, n_accounts as i64) as usize;
             // Accounts start at different times of the year.
-            let day = rng.range(30 * acc as i64, 366);
+            let day = range(&mut rng, 30 * acc as i64, 366);
             let date = chrono_like(2024, day);
-            let amount = rng.range(-40_000, 30_000) as f64 / 100.0;
-            let desc = DESCRIPTIONS[rng.range(0, 6) as usize];
-            let category = if rng.range(0, 2) == 0 {
+            let amount = range(&mut rng, -40_000, 30_000) as f64 / 100.0;
+            let desc = DESCRIPTIONS[range(&mut rng, 0, 6) as usize];
+            let category = if range(&mut rng, 0, 2) == 0 {
                 Some("uncategorized")
             } else {
                 None
@@ -1091,7 +1080,7 @@ fn summary_is_the_accounts_combined() {
                 category,
             ));
             // Sometimes a transfer to another account, same currency.
-            if n_accounts > 1 && rng.range(0, 8) == 0 {
+            if n_accounts > 1 && range(&mut rng, 0, 8) == 0 {
                 let to = (acc + 3) % n_accounts;
                 if to != acc && to % 3 == acc % 3 {
                     t.push(tx(
