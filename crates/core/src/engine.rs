@@ -1736,7 +1736,9 @@ impl Inner {
             r.strength() == Strength::Weak
                 && r.channel().is_none()
                 && run.iter().any(|t| {
-                    t.start >= h.start && t.end <= h.end + 1 && h.end > h.start
+                    // Overlap, not containment: a compound holds the
+                    // word (`SCHEEPVAARTMUSEUM`).
+                    h.end > h.start && t.start < h.end && h.start < t.end
                 })
         });
         org |= shop_word;
