@@ -132,7 +132,34 @@ fn engine_from_data(
         .map_err(|e| e.to_string())
 }
 
-fn print_json(v: &serde_json::Value) -> Result<(), String> {
+/// A request body: FILE, or standard input when there is none.
+pub(crate) fn read_request(file: Option<&Path>) -> Result<String, String> {
+    match file {
+        Some(p) => {
+            fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+        }
+        None => {
+            let mut text = String::new();
+            io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("standard input: {e}"))?;
+            Ok(text)
+        }
+    }
+}
+
+/// Salt Edge's error object for a failed request, echoing the request (as
+/// JSON when it is JSON, else as a string).
+pub(crate) fn error_with_request(
+    err: &txenrich::Error,
+    text: String,
+) -> serde_json::Value {
+    let request = serde_json::from_str::<serde_json::Value>(&text)
+        .unwrap_or(serde_json::Value::String(text));
+    err.to_json(Some(request))
+}
+
+pub(crate) fn print_json(v: &serde_json::Value) -> Result<(), String> {
     let mut out = io::stdout().lock();
     serde_json::to_writer(&mut out, v).map_err(|e| e.to_string())?;
     out.write_all(b"\n").map_err(|e| e.to_string())
@@ -219,23 +246,10 @@ pub fn learn(
     rules_path: &Path,
     body: Option<&Path>,
 ) -> Result<ExitCode, String> {
-    let mut text = String::new();
-    match body {
-        Some(p) => {
-            text = fs::read_to_string(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-        }
-        None => {
-            io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| format!("standard input: {e}"))?;
-        }
-    }
+    let text = read_request(body)?;
     let mut rules = read_rules(rules_path)?.unwrap_or_default();
     if let Err(err) = rules.learn_json(&text) {
-        let request = serde_json::from_str::<serde_json::Value>(&text)
-            .unwrap_or(serde_json::Value::String(text));
-        print_json(&err.to_json(Some(request)))?;
+        print_json(&error_with_request(&err, text))?;
         return Ok(ExitCode::from(1));
     }
     write_atomically(rules_path, rules.to_json().as_bytes())

@@ -1,38 +1,24 @@
 //! `txenrich report`: Salt Edge's Financial Insights report.
 
-use std::fs;
-use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use txenrich::Engine;
 
+use crate::cmd::{error_with_request, print_json, read_request};
+
 /// Reads a report request (FILE, or standard input), prints the report; on
 /// a request error prints Salt Edge's error object and exits with 1.
 pub fn run(file: Option<&Path>) -> Result<ExitCode, String> {
-    let mut text = String::new();
-    match file {
-        Some(p) => {
-            text = fs::read_to_string(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
+    let text = read_request(file)?;
+    match txenrich::insights::report_json(&Engine::builtin(), &text) {
+        Ok(report) => {
+            print_json(&report)?;
+            Ok(ExitCode::SUCCESS)
         }
-        None => {
-            io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| format!("standard input: {e}"))?;
+        Err(err) => {
+            print_json(&error_with_request(&err, text))?;
+            Ok(ExitCode::from(1))
         }
     }
-    let (value, code) =
-        match txenrich::insights::report_json(&Engine::builtin(), &text) {
-            Ok(report) => (report, ExitCode::SUCCESS),
-            Err(err) => {
-                let request = serde_json::from_str::<serde_json::Value>(&text)
-                    .unwrap_or(serde_json::Value::String(text));
-                (err.to_json(Some(request)), ExitCode::from(1))
-            }
-        };
-    let mut out = io::stdout().lock();
-    serde_json::to_writer(&mut out, &value).map_err(|e| e.to_string())?;
-    out.write_all(b"\n").map_err(|e| e.to_string())?;
-    Ok(code)
 }

@@ -23,7 +23,7 @@ const NO_KEY: u32 = u32::MAX;
 
 /// Words left out of description keys: month names, which change from
 /// one payment to the next (`SALARY JAN`, `SALARY FEB`).
-fn is_month_word(w: &str) -> bool {
+pub(super) fn is_month_word(w: &str) -> bool {
     matches!(
         w,
         "jan"

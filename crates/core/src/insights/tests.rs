@@ -242,39 +242,8 @@ fn stream_keys_ignore_numbers_months_and_word_order() {
 /// The key as it would be built from [`crate::learn::description_key`].
 fn reference_key(description: &str) -> Option<String> {
     let key = crate::learn::description_key(description)?;
-    let mut words: Vec<&str> = key
-        .split(' ')
-        .filter(|w| {
-            !matches!(
-                *w,
-                "jan"
-                    | "january"
-                    | "feb"
-                    | "february"
-                    | "mar"
-                    | "march"
-                    | "apr"
-                    | "april"
-                    | "may"
-                    | "jun"
-                    | "june"
-                    | "jul"
-                    | "july"
-                    | "aug"
-                    | "august"
-                    | "sep"
-                    | "sept"
-                    | "september"
-                    | "oct"
-                    | "october"
-                    | "nov"
-                    | "november"
-                    | "dec"
-                    | "december"
-                    | "month"
-            )
-        })
-        .collect();
+    let mut words: Vec<&str> =
+        key.split(' ').filter(|w| !super::compute::is_month_word(w)).collect();
     words.sort_unstable();
     words.dedup();
     (!words.is_empty()).then(|| words.join(" "))
