@@ -73,6 +73,7 @@ pub mod learn;
 pub mod lexicon;
 pub mod model;
 mod output;
+mod phrase;
 pub mod rules;
 pub mod synth;
 pub mod taxonomy;

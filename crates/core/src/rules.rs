@@ -1,10 +1,12 @@
 //! Keyword and regex rules, and the MCC table.
 //!
 //! Rules are data (`data/rules/*.toml`, format in `data/README.md`). Their
-//! keywords are normalized like descriptors and compiled into one
-//! Aho-Corasick automaton; their regexes into one multi-pattern regex (a
-//! regex set, `regex_automata::meta`). Matching a
-//! transaction is one pass of each over its normalized text.
+//! keywords are normalized like descriptors. Keywords of whole tokens (all
+//! but a few dozen) go into a table of token phrases, probed once per token
+//! of a transaction's normalized text; keywords that may start or end
+//! inside a word (`gehalt*`, `*versicherung`) go into one small
+//! Aho-Corasick automaton; regexes into one multi-pattern regex (a regex
+//! set, `regex_automata::meta`).
 //!
 //! # Example
 //!
@@ -34,6 +36,7 @@ use regex_automata::{Anchored, Input, PatternSet, meta};
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
+use crate::phrase::{self, EdgeTable, PhraseTable};
 use crate::taxonomy::{CategoryId, Taxonomy, Tree};
 use crate::text;
 
@@ -213,6 +216,8 @@ pub struct RuleScratch {
     /// One cache and result set per group of [`RuleSet::regexes`].
     regex: [(meta::Cache, PatternSet); 2],
     vetoed: Vec<RuleId>,
+    /// Token ranges of the text being matched.
+    tokens: Vec<(u32, u32)>,
 }
 
 /// Regexes of rules compiled together.
@@ -282,7 +287,13 @@ pub struct RuleSet {
     serial: u64,
     rules: Vec<Rule>,
     by_id: HashMap<String, RuleId>,
-    keywords: AhoCorasick,
+    /// Keywords whose every use is [`Anchor::Whole`], by pattern index.
+    phrases: PhraseTable,
+    /// Keywords that may begin or end inside a word, by pattern index.
+    edges: EdgeTable,
+    /// Keywords that may sit anywhere inside words, and the pattern index
+    /// of each.
+    infixes: Option<(AhoCorasick, Vec<u32>)>,
     uses: Vec<Vec<PatternUse>>,
     /// The regexes anchored at the start, then the others.
     regexes: [RegexGroup; 2],
@@ -521,10 +532,38 @@ impl RuleSet {
                 });
             }
         }
-        let keywords = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+        let mut phrases = PhraseTable::default();
+        let mut edges = EdgeTable::default();
+        let (mut infix_patterns, mut infix_ids) = (Vec::new(), Vec::new());
+        for (k, pattern) in patterns.iter().enumerate() {
+            let has = |a: Anchor| uses[k].iter().any(|u| u.anchor == a);
+            let id = k as u32;
+            if has(Anchor::Infix) {
+                infix_patterns.push(pattern.as_str());
+                infix_ids.push(id);
+            } else if has(Anchor::Prefix) || has(Anchor::Suffix) {
+                // Whole-word uses are found with either edge.
+                edges.insert(
+                    pattern,
+                    id,
+                    has(Anchor::Prefix),
+                    has(Anchor::Suffix),
+                );
+            } else if !phrases.insert(pattern, id) {
+                // A phrase whose hash another phrase took: found by its
+                // first edge, the bounds checked by its uses.
+                edges.insert(pattern, id, true, false);
+            }
+        }
+        let infixes = if infix_patterns.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(&infix_patterns)
+                .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
+            Some((ac, infix_ids))
+        };
         let (mut anchored, mut floating) =
             ((vec![], vec![]), (vec![], vec![]));
         for (re, rule) in regexes.into_iter().zip(regex_rules) {
@@ -543,7 +582,16 @@ impl RuleSet {
         static SERIAL: std::sync::atomic::AtomicU64 =
             std::sync::atomic::AtomicU64::new(1);
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(RuleSet { serial, rules, by_id, keywords, uses, regexes })
+        Ok(RuleSet {
+            serial,
+            rules,
+            by_id,
+            phrases,
+            edges,
+            infixes,
+            uses,
+            regexes,
+        })
     }
 
     /// The rule with this id.
@@ -586,6 +634,7 @@ impl RuleSet {
             serial: self.serial,
             regex: [self.regexes[0].scratch(), self.regexes[1].scratch()],
             vetoed: Vec::new(),
+            tokens: Vec::new(),
         }
     }
 
@@ -602,13 +651,14 @@ impl RuleSet {
         }
         let first = hits.len();
         let bytes = text.as_bytes();
-        let vetoed = &mut scratch.vetoed;
+        let RuleScratch { vetoed, tokens, .. } = scratch;
         vetoed.clear();
-        for m in self.keywords.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
+        tokens.clear();
+        let mut add = |k: u32, s: u32, e: u32| {
+            let (s, e) = (s as usize, e as usize);
             let left = s == 0 || bytes[s - 1] == b' ';
             let right = e == bytes.len() || bytes[e] == b' ';
-            for u in &self.uses[m.pattern().as_usize()] {
+            for u in &self.uses[k as usize] {
                 let ok = match u.anchor {
                     Anchor::Whole => left && right,
                     Anchor::Prefix => left,
@@ -628,7 +678,24 @@ impl RuleSet {
                     });
                 }
             }
+        };
+        phrase::split_tokens(bytes, tokens);
+        self.phrases.find(bytes, tokens, &mut add);
+        self.edges.find(bytes, tokens, &mut add);
+        if let Some((ac, ids)) = &self.infixes {
+            for m in ac.find_overlapping_iter(text) {
+                add(
+                    ids[m.pattern().as_usize()],
+                    m.start() as u32,
+                    m.end() as u32,
+                );
+            }
         }
+        // Keyword hits by where they end, the longer first: the order in
+        // which one scan of the text meets them.
+        hits[first..]
+            .sort_by_key(|h| (h.end, std::cmp::Reverse(h.end - h.start)));
+        let vetoed = &scratch.vetoed;
         for (group, (cache, matched)) in
             self.regexes.iter().zip(&mut scratch.regex)
         {
