@@ -145,11 +145,20 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
 }
 
+/// An upper bound of the entries of a list, to size its table once.
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
+}
+
 fn word_set(text: &str) -> HashSet<String> {
-    lines(text)
-        .map(|(_, l)| normalize(l.trim()))
-        .filter(|w| !w.is_empty())
-        .collect()
+    let mut set = HashSet::default();
+    set.reserve(line_count(text));
+    set.extend(
+        lines(text)
+            .map(|(_, l)| normalize(l.trim()))
+            .filter(|w| !w.is_empty()),
+    );
+    set
 }
 
 fn alpha2(s: &str) -> Option<[u8; 2]> {
@@ -176,6 +185,7 @@ impl Lexicon {
             ("cities.tsv", src.cities, &mut lex.cities),
             ("towns.tsv", src.towns, &mut lex.towns),
         ] {
+            places.reserve(line_count(text));
             for (n, line) in lines(text) {
                 let mut cols = line.split('\t');
                 let (Some(city), Some(cc)) = (cols.next(), cols.next()) else {
