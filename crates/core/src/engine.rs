@@ -1627,8 +1627,14 @@ impl Inner {
         let mut legal_starts: Vec<usize> = Vec::new();
         let mut k = 0;
         while k < tokens.len() {
-            if tokens[k].field == field && tokens[k].kind == TokenKind::Word {
-                let n = self.lexicon.legal_form_at(&words[k..]);
+            let n = if tokens[k].field == field
+                && tokens[k].kind == TokenKind::Word
+            {
+                self.lexicon.legal_form_at(&words[k..])
+            } else {
+                0
+            };
+            if n > 0 {
                 let n = n.min(tokens.len() - k);
                 let after = k + n;
                 let ends_name = after >= tokens.len()
@@ -1641,8 +1647,7 @@ impl Inner {
                         && keep[k - 1]
                         && self.lexicon.closing_legal_form_at(&words[k..])
                             == n);
-                if n > 0
-                    && ends_name
+                if ends_name
                     && tokens[k..k + n].iter().all(|t| t.field == field)
                 {
                     legal_starts.push(k);
