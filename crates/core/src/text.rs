@@ -218,6 +218,9 @@ impl NormText {
 /// This is the key space of merchant aliases, keywords and learned
 /// descriptions.
 pub fn normalize(raw: &str) -> String {
+    if let Some(plain) = normalize_plain_words(raw) {
+        return plain;
+    }
     // Word lists and rules normalize a hundred thousand entries at start-up:
     // one buffer per thread spares four allocations per entry.
     thread_local! {
@@ -237,6 +240,29 @@ pub fn normalize(raw: &str) -> String {
             norm.text
         }
     })
+}
+
+/// [`normalize`] of text made only of ASCII letters and spaces (most
+/// entries of the word lists): the words lower-cased, one space apart.
+/// `None` for any other text, and for a word the scanner reads as a card
+/// mask (`XX`).
+fn normalize_plain_words(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    if !bytes.iter().all(|&b| b.is_ascii_alphabetic() || b == b' ') {
+        return None;
+    }
+    let mut out = String::with_capacity(raw.len());
+    for word in raw.split(' ').filter(|w| !w.is_empty()) {
+        if word.len() >= 2 && word.bytes().all(|b| b == b'x' || b == b'X') {
+            return None;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.make_ascii_lowercase();
+    Some(out)
 }
 
 /// The spellings a name or keyword may take in a descriptor: German,
@@ -1043,6 +1069,30 @@ mod tests {
         assert_eq!(v.len(), 4);
         assert!(v.contains(&"Baeckerei Moeller".to_string()));
         assert_eq!(spelling_variants("plain"), ["plain"]);
+    }
+
+    #[test]
+    fn plain_words_normalize_as_the_scanner_does() {
+        let mut rng = crate::synth::SplitMix64::new(7);
+        let alphabet = b"aAbxXz  ";
+        for _ in 0..5000 {
+            let len = rng.below(12);
+            let raw: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())] as char)
+                .collect();
+            let mut norm = NormText::new();
+            norm.push_field(&raw, Field::Description);
+            if let Some(plain) = normalize_plain_words(&raw) {
+                assert_eq!(plain, norm.text(), "{raw:?}");
+            }
+            assert_eq!(normalize(&raw), norm.text(), "{raw:?}");
+        }
+        assert_eq!(
+            normalize_plain_words("  New  York "),
+            Some("new york".into())
+        );
+        assert_eq!(normalize_plain_words("XX"), None);
+        assert_eq!(normalize_plain_words("Café"), None);
     }
 
     #[test]
