@@ -181,7 +181,8 @@ impl NormText {
         }
         let field_start = self.text.len();
         let first_token = self.tokens.len();
-        Scanner { out: self, raw, field, field_start }.run();
+        Scanner { out: self, raw, field, field_start, plain_words: true }
+            .run();
         // A field that held only noise or separators leaves a dangling
         // separator behind; remove it.
         if self.tokens[first_token..]
@@ -318,6 +319,9 @@ struct Scanner<'a> {
     raw: &'a str,
     field: Field,
     field_start: usize,
+    /// Emit runs of plain ASCII letters directly (off only in the test that
+    /// checks the shortcut against the general path).
+    plain_words: bool,
 }
 
 /// Character classes of the scanner.
@@ -331,11 +335,26 @@ enum Class {
 
 impl Scanner<'_> {
     fn run(self) {
-        let Scanner { out, raw, field, field_start } = self;
+        let Scanner { out, raw, field, field_start, plain_words } = self;
         let bytes = raw.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
+            // The common case first: a word of ASCII letters, which no date
+            // or reference code begins and nothing folds.
+            if plain_words && b.is_ascii_alphabetic() {
+                let end = i + bytes[i..]
+                    .iter()
+                    .position(|c| !c.is_ascii_alphabetic())
+                    .unwrap_or(bytes.len() - i);
+                if bytes.get(end).is_none_or(|&c| {
+                    !(c.is_ascii_digit() || c >= 0x80 || c == b'\'')
+                }) {
+                    push_ascii_word(out, raw, (i, end), field, field_start);
+                    i = end;
+                    continue;
+                }
+            }
             if b.is_ascii_alphanumeric() || b >= 0x80 {
                 let (class, _) = classify(raw, i);
                 if class == Class::Letter || class == Class::Digit {
@@ -365,6 +384,43 @@ impl Scanner<'_> {
             i += 1;
         }
     }
+}
+
+/// Emits the run of ASCII letters `raw[start..end]`, followed by neither a
+/// letter, a digit, an apostrophe nor a non-ASCII character: a word, or
+/// noise when it is a mask of x's (`XXXX`). [`scan_ascii_run`] reads such a
+/// run the same way, with more bookkeeping.
+fn push_ascii_word(
+    out: &mut NormText,
+    raw: &str,
+    (start, end): (usize, usize),
+    field: Field,
+    field_start: usize,
+) {
+    let word = &raw.as_bytes()[start..end];
+    if word.len() >= 2 && word.iter().all(|&c| c == b'x' || c == b'X') {
+        out.push_token(field, TokenKind::Noise, (start, end), false);
+        return;
+    }
+    if out.text.len() > field_start {
+        out.text.push(' ');
+    }
+    let at = out.text.len();
+    out.text.push_str(&raw[start..end]);
+    out.text[at..].make_ascii_lowercase();
+    out.tokens.push(Token {
+        start: at as u32,
+        end: out.text.len() as u32,
+        raw_start: start as u32,
+        raw_end: end as u32,
+        field,
+        kind: TokenKind::Word,
+        flags: if raw.as_bytes().get(end) == Some(&b'.') {
+            Token::DOT_AFTER
+        } else {
+            0
+        },
+    });
 }
 
 fn last_token_of_field(
@@ -1103,6 +1159,34 @@ mod tests {
         n.push_field("three", Field::Payee);
         assert_eq!(n.text(), "three");
         assert_eq!(n.tokens().len(), 1);
+    }
+
+    #[test]
+    fn plain_word_shortcut_reads_as_the_general_path() {
+        let mut rng = crate::synth::SplitMix64::new(11);
+        let pieces = [
+            "a", "B", "x", "X", "1", "9", " ", " ", "*", ".", "'", "-", "/",
+            ":", "é", "Ł", "ß", "中", "\u{301}",
+        ];
+        for _ in 0..20_000 {
+            let raw: String = (0..rng.below(14))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let mut read = [NormText::new(), NormText::new()];
+            for (norm, plain_words) in read.iter_mut().zip([true, false]) {
+                norm.raws.push_str(&raw);
+                Scanner {
+                    out: norm,
+                    raw: &raw,
+                    field: Field::Payee,
+                    field_start: 0,
+                    plain_words,
+                }
+                .run();
+            }
+            assert_eq!(read[0].text, read[1].text, "{raw:?}");
+            assert_eq!(read[0].tokens, read[1].tokens, "{raw:?}");
+        }
     }
 
     #[test]
