@@ -28,7 +28,7 @@ use crate::dict::{DictMatch, Dictionary, MerchantIdx, flags};
 use crate::error::{Error, ErrorClass};
 use crate::json::RawTransaction;
 use crate::learn::Customer;
-use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources};
+use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources, word};
 use crate::model::{AccountNature, Categorization, Country, TransactionView};
 use crate::rules::{
     Channel, MccTable, RuleHit, RuleId, RuleScratch, RuleSet, Strength,
@@ -242,6 +242,7 @@ impl EngineBuilder {
         }
         let currency_countries =
             lexicon.currency_countries.clone().into_iter().collect();
+        let word_bits = lexicon.word_bits();
         Ok(Engine {
             inner: Arc::new(Inner {
                 taxonomy: Taxonomy::builtin(),
@@ -250,6 +251,7 @@ impl EngineBuilder {
                 dict,
                 lexicon,
                 facilitators,
+                word_bits,
                 single_currency,
                 currency_countries,
             }),
@@ -271,6 +273,8 @@ struct Inner {
     dict: Dictionary,
     lexicon: Lexicon,
     facilitators: FxHashMap<String, Vec<usize>>,
+    /// Each one-token word of the lists, with its [`word`] bits.
+    word_bits: FxHashMap<String, u16>,
     single_currency: FxHashMap<String, [u8; 2]>,
     currency_countries: FxHashMap<String, Vec<[u8; 2]>>,
 }
@@ -279,6 +283,8 @@ struct Inner {
 #[derive(Default)]
 struct Scratch {
     norm: NormText,
+    /// The [`word`] bits of each token of `norm` (none for noise).
+    bits: Vec<u16>,
     /// The rules' buffers, made for the engine that used them last.
     rules: Option<RuleScratch>,
     hits: Vec<RuleHit>,
@@ -618,6 +624,13 @@ impl Inner {
                 s.norm.push_field(t, field);
             }
         }
+        s.bits.clear();
+        s.bits.extend(s.norm.tokens().iter().map(|t| match t.kind {
+            TokenKind::Noise => 0,
+            _ => {
+                self.word_bits.get(s.norm.token_text(t)).copied().unwrap_or(0)
+            }
+        }));
         let rule_scratch = s.rules.get_or_insert_with(|| self.rules.scratch());
         self.rules.find_with(s.norm.text(), &mut s.hits, rule_scratch);
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
@@ -625,7 +638,8 @@ impl Inner {
             .hits
             .iter()
             .any(|h| self.rules.rule(h.rule).channel() == Some(Channel::Card));
-        s.location = self.trailing_location(&s.norm, currency, card_line);
+        s.location =
+            self.trailing_location(&s.norm, &s.bits, currency, card_line);
         let country = opts.country.or_else(|| self.infer_country(tx, s));
         let nature = tx.account_nature;
 
@@ -701,9 +715,13 @@ impl Inner {
             });
         }
         if personal_transfer
-            && let Some(label) = s.norm.tokens().iter().find(|t| {
-                self.lexicon.reference_labels.contains(s.norm.token_text(t))
-            })
+            && let Some(label) = s
+                .norm
+                .tokens()
+                .iter()
+                .zip(&s.bits)
+                .find(|(_, b)| **b & word::REFERENCE_LABEL != 0)
+                .map(|(t, _)| t)
         {
             weak_cats.retain(|h| h.start < label.end);
         }
@@ -722,8 +740,12 @@ impl Inner {
         };
 
         // Merchant.
-        let facilitator =
-            self.find_facilitators(&s.norm, tx.amount, &mut s.facilitators);
+        let facilitator = self.find_facilitators(
+            &s.norm,
+            &s.bits,
+            tx.amount,
+            &mut s.facilitators,
+        );
         let located = s.location.is_some();
         let card_context = channels.has(Channel::Card)
             || tx.mcc.is_some()
@@ -1201,10 +1223,9 @@ impl Inner {
             {
                 return true;
             }
-            let w = s.norm.token_text(t);
-            if self.lexicon.stopwords.contains(w)
-                || self.lexicon.descriptor_words.contains(w)
-                || self.lexicon.legal_form_at(&[w]) == 1
+            if s.bits[k]
+                & (word::STOPWORD | word::DESCRIPTOR | word::LEGAL_FORM)
+                != 0
             {
                 return true;
             }
@@ -1274,6 +1295,7 @@ impl Inner {
     fn find_facilitators(
         &self,
         norm: &NormText,
+        bits: &[u16],
         amount: f64,
         spans: &mut Vec<FacilitatorSpan>,
     ) -> Option<FacilitatorSpan> {
@@ -1285,6 +1307,7 @@ impl Inner {
             i += 1;
             if t.kind != TokenKind::Word
                 || !matches!(t.field, Field::Description | Field::Payee)
+                || bits[i - 1] & word::FACILITATOR_START == 0
             {
                 continue;
             }
@@ -1352,6 +1375,7 @@ impl Inner {
     fn trailing_location(
         &self,
         norm: &NormText,
+        bits: &[u16],
         currency: &str,
         card_line: bool,
     ) -> Option<Location> {
@@ -1369,8 +1393,7 @@ impl Inner {
         loop {
             let w = norm.token_text(&tokens[last]);
             let skip = w.len() <= 1
-                || self.lexicon.descriptor_words.contains(w)
-                || self.lexicon.legal_form_at(&[w]) == 1;
+                || bits[last] & (word::DESCRIPTOR | word::LEGAL_FORM) != 0;
             if !skip {
                 break;
             }
@@ -1380,8 +1403,8 @@ impl Inner {
         let raw = norm.raw_text(&tokens[last]);
         // Codes must be printed in capitals: `GB`, `DEU`, `CA`.
         let upper = raw.bytes().all(|b| b.is_ascii_uppercase());
-        let city_before =
-            prev_word(last).and_then(|k| self.city_ending_at(norm, k, true));
+        let city_before = prev_word(last)
+            .and_then(|k| self.city_ending_at(norm, bits, k, true));
         let mut code = None;
         if upper && (word.len() == 2 || word.len() == 3) {
             let as_country = self.lexicon.country_names.get(word).copied();
@@ -1428,7 +1451,7 @@ impl Inner {
         }
         let city_before = if name_start != last {
             prev_word(name_start)
-                .and_then(|k| self.city_ending_at(norm, k, true))
+                .and_then(|k| self.city_ending_at(norm, bits, k, true))
         } else {
             city_before
         };
@@ -1456,7 +1479,7 @@ impl Inner {
                 // A town alone counts only on a card purchase, where the
                 // network prints it; it never places the line in a country.
                 let (start, countries, town) =
-                    self.city_ending_at(norm, last, card_line)?;
+                    self.city_ending_at(norm, bits, last, card_line)?;
                 let countries: &[[u8; 2]] = if town { &[] } else { countries };
                 // A city's country counts when the currency agrees: there is
                 // a Republic in Missouri and a Salt in Catalonia.
@@ -1473,11 +1496,9 @@ impl Inner {
                 // A city alone ends a name only when a real name is left
                 // before it (`HOTEL BRISTOL` stays whole).
                 let name_left = (first_word..start).any(|k| {
-                    let w = norm.token_text(&tokens[k]);
                     is_desc_word(&tokens[k])
-                        && w.len() > 1
-                        && !self.lexicon.stopwords.contains(w)
-                        && !self.lexicon.descriptor_words.contains(w)
+                        && tokens[k].end - tokens[k].start > 1
+                        && bits[k] & (word::STOPWORD | word::DESCRIPTOR) == 0
                 });
                 if !name_left {
                     return None;
@@ -1494,10 +1515,14 @@ impl Inner {
     fn city_starting_at(
         &self,
         norm: &NormText,
+        bits: &[u16],
         start: usize,
         limit: usize,
     ) -> Option<usize> {
         let tokens = norm.tokens();
+        if bits[start] & word::CITY_START == 0 {
+            return None;
+        }
         let max = self
             .lexicon
             .city_tokens_starting_with(norm.token_text(&tokens[start]));
@@ -1525,10 +1550,14 @@ impl Inner {
     fn city_ending_at(
         &self,
         norm: &NormText,
+        bits: &[u16],
         end: usize,
         towns: bool,
     ) -> Option<(usize, &[[u8; 2]], bool)> {
         let tokens = norm.tokens();
+        if bits[end] & word::PLACE_END == 0 {
+            return None;
+        }
         let max =
             self.lexicon.place_tokens_ending_in(norm.token_text(&tokens[end]));
         let mut best = None;
@@ -1542,7 +1571,7 @@ impl Inner {
             let key = &norm.text()[t.start as usize..tokens[end].end as usize];
             // A one-word city that is also a common word (`ABO`, German for
             // a subscription, is Turku in Swedish) is not a place.
-            if n == 1 && self.lexicon.stopwords.contains(key) {
+            if n == 1 && bits[first] & word::STOPWORD != 0 {
                 continue;
             }
             if let Some(c) = self.lexicon.cities.get(key) {
@@ -1629,6 +1658,7 @@ impl Inner {
         while k < tokens.len() {
             let n = if tokens[k].field == field
                 && tokens[k].kind == TokenKind::Word
+                && s.bits[k] & word::LEGAL_FORM_START != 0
             {
                 self.lexicon.legal_form_at(&words[k..])
             } else {
@@ -1641,7 +1671,8 @@ impl Inner {
                     || tokens[after].field != field
                     || tokens[after].kind != TokenKind::Word
                     || Some(after) == location_start
-                    || self.lexicon.legal_form_at(&words[after..]) > 0
+                    || (s.bits[after] & word::LEGAL_FORM_START != 0
+                        && self.lexicon.legal_form_at(&words[after..]) > 0)
                     // A name before it (not the bank's words).
                     || (k > 0
                         && keep[k - 1]
@@ -1661,8 +1692,8 @@ impl Inner {
         // The first run of kept words that is a name once the bank's
         // words at its edges are trimmed (`NOK 412,00 FJORDKROA RESTAURANT`
         // has a run `NOK` before the name).
-        for (k, t) in tokens.iter().enumerate() {
-            if self.lexicon.reference_labels.contains(norm.token_text(t)) {
+        for (k, &b) in s.bits.iter().enumerate() {
+            if b & word::REFERENCE_LABEL != 0 {
                 keep[k] = false;
             }
         }
@@ -1693,7 +1724,7 @@ impl Inner {
                 while last > first
                     && (self.is_edge_word(words[last])
                         || (words[last].len() <= 3
-                            && self.lexicon.stopwords.contains(words[last])
+                            && s.bits[last] & word::STOPWORD != 0
                             && !shop_word_at(last)))
                 {
                     last -= 1;
@@ -1717,18 +1748,19 @@ impl Inner {
                     run.iter().map(|t| (t.end - t.start) as usize).sum();
                 // A place the bank prints before the name (`LYON AU PAIN
                 // DORÉ`), when a name of two words or more follows it.
-                if let Some(after) = self.city_starting_at(norm, first, last)
+                if let Some(after) =
+                    self.city_starting_at(norm, &s.bits, first, last)
                     && last + 1 >= after + 2
-                    && self.lexicon.stopwords.contains(words[after])
+                    && s.bits[after] & word::STOPWORD != 0
                 {
                     first = after;
                 }
                 let run = &tokens[first..=last];
                 // Generic words alone are no name, unless they are a shop
                 // word and its complement (`PHARMACIE DU MARCHE`).
-                let generic = run.iter().all(|t| {
-                    self.lexicon.stopwords.contains(norm.token_text(t))
-                });
+                let generic = s.bits[first..=last]
+                    .iter()
+                    .all(|&b| b & word::STOPWORD != 0);
                 let shop_named =
                     run.len() >= 2 && (first..=last).any(&shop_word_at);
                 (letters >= 3 && (!generic || shop_named))

@@ -88,6 +88,31 @@ pub struct Lexicon {
     closing_legal_words: HashSet<String>,
 }
 
+/// What the word lists say of one word, as bits: the engine looks each
+/// token of a line up once, and then asks its questions of the bits.
+pub(crate) mod word {
+    /// A generic word (`stopwords.txt`).
+    pub const STOPWORD: u16 = 1;
+    /// A word printed around merchant names (`descriptor_words.txt`).
+    pub const DESCRIPTOR: u16 = 1 << 1;
+    /// A reference or field label (`reference_labels.txt`).
+    pub const REFERENCE_LABEL: u16 = 1 << 2;
+    /// A given name.
+    pub const FIRST_NAME: u16 = 1 << 3;
+    /// A surname.
+    pub const SURNAME: u16 = 1 << 4;
+    /// The first token of a legal form.
+    pub const LEGAL_FORM_START: u16 = 1 << 5;
+    /// A legal form of one token.
+    pub const LEGAL_FORM: u16 = 1 << 6;
+    /// The last token of a city or town name.
+    pub const PLACE_END: u16 = 1 << 7;
+    /// The first token of a city name.
+    pub const CITY_START: u16 = 1 << 8;
+    /// The first token of a payment facilitator's printed form.
+    pub const FACILITATOR_START: u16 = 1 << 9;
+}
+
 /// The texts a [`Lexicon`] is parsed from, one per file of `data/text/`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LexiconSources<'a> {
@@ -321,6 +346,40 @@ impl Lexicon {
         }
         lex.facilitators.sort_by_key(|f| std::cmp::Reverse(f.tokens.len()));
         Ok(lex)
+    }
+
+    /// Every one-token word the lists hold, with its [`word`] bits.
+    pub(crate) fn word_bits(&self) -> HashMap<String, u16> {
+        let mut bits: HashMap<String, u16> = HashMap::default();
+        bits.reserve(self.place_ends.len() + self.surnames.len());
+        let mut set = |w: &str, bit: u16| match bits.get_mut(w) {
+            Some(b) => *b |= bit,
+            None if !w.contains(' ') => {
+                bits.insert(w.to_string(), bit);
+            }
+            None => {}
+        };
+        for (words, bit) in [
+            (&self.stopwords, word::STOPWORD),
+            (&self.descriptor_words, word::DESCRIPTOR),
+            (&self.reference_labels, word::REFERENCE_LABEL),
+            (&self.first_names, word::FIRST_NAME),
+            (&self.surnames, word::SURNAME),
+        ] {
+            words.iter().for_each(|w| set(w, bit));
+        }
+        for form in &self.legal_forms {
+            set(&form[0], word::LEGAL_FORM_START);
+            if form.len() == 1 {
+                set(&form[0], word::LEGAL_FORM);
+            }
+        }
+        self.place_ends.keys().for_each(|w| set(w, word::PLACE_END));
+        self.city_starts.keys().for_each(|w| set(w, word::CITY_START));
+        for f in &self.facilitators {
+            set(&f.tokens[0], word::FACILITATOR_START);
+        }
+        bits
     }
 
     /// True for a word that names a person: a listed given name or surname.
