@@ -764,7 +764,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     // Most strings need no escaping: copy them between quotes. Otherwise
     // serde_json's escaping is the reference (writing into a Vec cannot
     // fail).
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if special_byte(s.as_bytes(), 0) == s.len() {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
