@@ -665,6 +665,13 @@ fn classify(raw: &str, i: usize) -> (Class, usize) {
     {
         return (Class::Letter, len);
     }
+    // The common ideographs and syllables of East Asian descriptors (CJK
+    // Unified Ideographs, Hiragana and Katakana, Hangul syllables): letters
+    // all, without the general look-up.
+    if matches!(c as u32, 0x4E00..=0x9FFF | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0xAC00..=0xD7A3)
+    {
+        return (Class::Letter, len);
+    }
     // Apostrophes, and combining marks of text in decomposed form (NFD),
     // belong to the word around them.
     if matches!(c, '\u{2019}' | '\u{2018}' | '`' | '\u{b4}')
@@ -945,8 +952,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn european_letters_classify_as_the_unicode_tables_say() {
-        for code in (0x80..0x530).chain(0x1E00..0x1F00) {
+    fn letters_of_the_fast_ranges_classify_as_the_unicode_tables_say() {
+        for code in (0x80..0x530)
+            .chain(0x1E00..0x1F00)
+            .chain(0x3000..0x3100)
+            .chain(0x4DF0..0xA000)
+            .chain(0xABF0..0xD7B0)
+        {
             let Some(c) = char::from_u32(code) else { continue };
             let text = c.to_string();
             let (class, len) = classify(&text, 0);
