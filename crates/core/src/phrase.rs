@@ -23,36 +23,91 @@ const BEGINS_PHRASE: u32 = 1 << 31;
 /// Entry value when the hashed tokens are not themselves a phrase.
 const NO_PHRASE: u32 = BEGINS_PHRASE - 1;
 
-/// Whole-token phrases, each with a caller's id below 2³¹ − 1.
+/// Whole-token phrases being collected for a [`PhraseTable`].
 #[derive(Clone, Debug, Default)]
-pub(crate) struct PhraseTable {
-    /// Hash of a phrase or of a phrase's first tokens → phrase id (or
-    /// [`NO_PHRASE`]), with [`BEGINS_PHRASE`].
+pub(crate) struct PhraseTableBuilder {
+    /// Hash (with bit 0 set: 0 marks an empty slot) of a phrase or of a
+    /// phrase's first tokens → phrase id (or [`NO_PHRASE`]), with
+    /// [`BEGINS_PHRASE`].
     entries: FxHashMap<u64, u32>,
-    /// The text of each phrase, by id, to confirm a probe.
-    texts: FxHashMap<u32, Box<str>>,
+    texts: Vec<Box<str>>,
 }
 
-impl PhraseTable {
-    /// Adds `phrase` (normalized: tokens separated by one space) as `id`.
-    /// Returns false, adding nothing, when another phrase hashes alike;
-    /// the caller must match that one some other way.
+impl PhraseTableBuilder {
+    /// Adds `phrase` (normalized: tokens separated by one space) as `id`,
+    /// below 2³¹ − 1. Returns false, adding nothing, when another phrase
+    /// hashes alike; the caller must match that one some other way.
     pub(crate) fn insert(&mut self, phrase: &str, id: u32) -> bool {
         debug_assert!(id < NO_PHRASE);
-        let full = hash_more(HASH_START, phrase.as_bytes());
+        let full = hash_more(HASH_START, phrase.as_bytes()) | 1;
         if self.entries.get(&full).is_some_and(|e| e & NO_PHRASE != NO_PHRASE)
         {
             return false;
         }
         let bytes = phrase.as_bytes();
         for (i, _) in bytes.iter().enumerate().filter(|&(_, &b)| b == b' ') {
-            let h = hash_more(HASH_START, &bytes[..i]);
+            let h = hash_more(HASH_START, &bytes[..i]) | 1;
             *self.entries.entry(h).or_insert(NO_PHRASE) |= BEGINS_PHRASE;
         }
         let e = self.entries.entry(full).or_insert(NO_PHRASE);
         *e = (*e & BEGINS_PHRASE) | id;
-        self.texts.insert(id, phrase.into());
+        let id = id as usize;
+        if self.texts.len() <= id {
+            self.texts.resize(id + 1, Box::default());
+        }
+        self.texts[id] = phrase.into();
         true
+    }
+
+    /// The table, laid out for look-ups.
+    pub(crate) fn build(self) -> PhraseTable {
+        // Open addressing at a load of at most one half, so that a probe
+        // for a word no phrase begins with usually ends at its first slot.
+        let slots = (self.entries.len() * 2).next_power_of_two().max(16);
+        let mut table = vec![(0u64, 0u32); slots].into_boxed_slice();
+        let mask = slots - 1;
+        for (&h, &e) in &self.entries {
+            let mut i = slot_of(h, mask);
+            while table[i].0 != 0 {
+                i = (i + 1) & mask;
+            }
+            table[i] = (h, e);
+        }
+        PhraseTable { table, mask, texts: self.texts }
+    }
+}
+
+fn slot_of(h: u64, mask: usize) -> usize {
+    // FNV's low bits are weak: take the high bits of a multiplied hash.
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+}
+
+/// Whole-token phrases, each with a caller's id, ready for look-ups.
+#[derive(Clone, Debug)]
+pub(crate) struct PhraseTable {
+    /// (hash | 1, entry) slots; hash 0 is an empty slot.
+    table: Box<[(u64, u32)]>,
+    mask: usize,
+    /// The text of each phrase, by id, to confirm a probe.
+    texts: Vec<Box<str>>,
+}
+
+impl PhraseTable {
+    /// The entry of the tokens hashed as `h`.
+    #[inline]
+    fn get(&self, h: u64) -> Option<u32> {
+        let h = h | 1;
+        let mut i = slot_of(h, self.mask);
+        loop {
+            let (sh, e) = self.table[i];
+            if sh == h {
+                return Some(e);
+            }
+            if sh == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 
     /// Calls `found(id, start, end)` for every phrase in `text` that starts
@@ -64,18 +119,15 @@ impl PhraseTable {
         tokens: &[(u32, u32)],
         mut found: impl FnMut(u32, u32, u32),
     ) {
-        if self.entries.is_empty() {
-            return;
-        }
         for (i, &(start, end)) in tokens.iter().enumerate() {
             let mut h =
                 hash_more(HASH_START, &text[start as usize..end as usize]);
             let mut j = i;
-            while let Some(&e) = self.entries.get(&h) {
+            while let Some(e) = self.get(h) {
                 let id = e & NO_PHRASE;
                 let end = tokens[j].1;
                 if id != NO_PHRASE
-                    && self.texts.get(&id).is_some_and(|t| {
+                    && self.texts.get(id as usize).is_some_and(|t| {
                         t.as_bytes() == &text[start as usize..end as usize]
                     })
                 {
@@ -242,11 +294,14 @@ pub(crate) fn split_tokens(text: &[u8], out: &mut Vec<(u32, u32)>) {
 mod tests {
     use super::*;
 
-    fn found(table: &PhraseTable, text: &str) -> Vec<(u32, &'static str)> {
+    fn found(
+        table: &PhraseTableBuilder,
+        text: &str,
+    ) -> Vec<(u32, &'static str)> {
         let mut tokens = Vec::new();
         split_tokens(text.as_bytes(), &mut tokens);
         let mut out = Vec::new();
-        table.find(text.as_bytes(), &tokens, |id, s, e| {
+        table.clone().build().find(text.as_bytes(), &tokens, |id, s, e| {
             let piece: &'static str =
                 Box::leak(text[s as usize..e as usize].to_string().into());
             out.push((id, piece));
@@ -256,7 +311,7 @@ mod tests {
 
     #[test]
     fn finds_whole_token_phrases_only() {
-        let mut t = PhraseTable::default();
+        let mut t = PhraseTableBuilder::default();
         assert!(t.insert("atm", 0));
         assert!(t.insert("atm withdrawal", 1));
         assert!(t.insert("cash withdrawal fee", 2));
@@ -281,7 +336,7 @@ mod tests {
 
     #[test]
     fn a_phrase_is_added_once() {
-        let mut t = PhraseTable::default();
+        let mut t = PhraseTableBuilder::default();
         assert!(t.insert("pay pal", 0));
         assert!(!t.insert("pay pal", 1));
         assert_eq!(found(&t, "pay pal"), [(0, "pay pal")]);

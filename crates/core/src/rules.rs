@@ -36,7 +36,7 @@ use regex_automata::{Anchored, Input, PatternSet, meta};
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
-use crate::phrase::{self, EdgeTable, PhraseTable};
+use crate::phrase::{self, EdgeTable, PhraseTable, PhraseTableBuilder};
 use crate::taxonomy::{CategoryId, Taxonomy, Tree};
 use crate::text;
 
@@ -532,7 +532,7 @@ impl RuleSet {
                 });
             }
         }
-        let mut phrases = PhraseTable::default();
+        let mut phrases = PhraseTableBuilder::default();
         let mut edges = EdgeTable::default();
         let (mut infix_patterns, mut infix_ids) = (Vec::new(), Vec::new());
         for (k, pattern) in patterns.iter().enumerate() {
@@ -586,7 +586,7 @@ impl RuleSet {
             serial,
             rules,
             by_id,
-            phrases,
+            phrases: phrases.build(),
             edges,
             infixes,
             uses,
