@@ -24,12 +24,14 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::dict::format::{HASH_START, hash_more};
 use crate::dict::{DictMatch, Dictionary, MerchantIdx, flags};
 use crate::error::{Error, ErrorClass};
 use crate::json::RawTransaction;
 use crate::learn::Customer;
 use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources, word};
 use crate::model::{AccountNature, Categorization, Country, TransactionView};
+use crate::phrase::HashSlots;
 use crate::rules::{
     Channel, MccTable, RuleHit, RuleId, RuleScratch, RuleSet, Strength,
 };
@@ -242,7 +244,9 @@ impl EngineBuilder {
         }
         let currency_countries =
             lexicon.currency_countries.clone().into_iter().collect();
-        let word_bits = lexicon.word_bits();
+        let word_bits = HashSlots::new(
+            lexicon.word_bits().into_iter().map(|(h, b)| (h, u32::from(b))),
+        );
         Ok(Engine {
             inner: Arc::new(Inner {
                 taxonomy: Taxonomy::builtin(),
@@ -273,8 +277,10 @@ struct Inner {
     dict: Dictionary,
     lexicon: Lexicon,
     facilitators: FxHashMap<String, Vec<usize>>,
-    /// Each one-token word of the lists, with its [`word`] bits.
-    word_bits: FxHashMap<String, u16>,
+    /// Each one-token word of the lists by its hash, with its [`word`]
+    /// bits. (Hashes are 64 bits, as in the dictionary's key table: a token
+    /// taken for a listed word it is not is a chance of about one in 10¹⁴.)
+    word_bits: HashSlots,
     single_currency: FxHashMap<String, [u8; 2]>,
     currency_countries: FxHashMap<String, Vec<[u8; 2]>>,
 }
@@ -285,6 +291,11 @@ struct Scratch {
     norm: NormText,
     /// The [`word`] bits of each token of `norm` (none for noise).
     bits: Vec<u16>,
+    /// The hash of each token of `norm` (`hash_more(HASH_START, text)`).
+    hashes: Vec<u64>,
+    /// The text range and hash of each word or number token, for the rules.
+    spans: Vec<(u32, u32)>,
+    span_hashes: Vec<u64>,
     /// The rules' buffers, made for the engine that used them last.
     rules: Option<RuleScratch>,
     hits: Vec<RuleHit>,
@@ -624,15 +635,32 @@ impl Inner {
                 s.norm.push_field(t, field);
             }
         }
+        // Each token is hashed once, for the word lists, the rules and the
+        // dictionary.
         s.bits.clear();
-        s.bits.extend(s.norm.tokens().iter().map(|t| match t.kind {
-            TokenKind::Noise => 0,
-            _ => {
-                self.word_bits.get(s.norm.token_text(t)).copied().unwrap_or(0)
+        s.hashes.clear();
+        s.spans.clear();
+        s.span_hashes.clear();
+        let text = s.norm.text().as_bytes();
+        for t in s.norm.tokens() {
+            let h = hash_more(HASH_START, &text[t.range()]);
+            s.hashes.push(h);
+            if t.kind == TokenKind::Noise {
+                s.bits.push(0);
+                continue;
             }
-        }));
+            s.bits.push(self.word_bits.get(h).map_or(0, |b| b as u16));
+            s.spans.push((t.start, t.end));
+            s.span_hashes.push(h);
+        }
         let rule_scratch = s.rules.get_or_insert_with(|| self.rules.scratch());
-        self.rules.find_with(s.norm.text(), &mut s.hits, rule_scratch);
+        self.rules.find_in_tokens(
+            s.norm.text(),
+            &s.spans,
+            &s.span_hashes,
+            &mut s.hits,
+            rule_scratch,
+        );
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
         let card_line = s
             .hits
@@ -768,7 +796,7 @@ impl Inner {
                 || facilitator.is_some());
         let mut merchant: Option<ChosenMerchant> = None;
         if !forbid {
-            self.dict.find(&s.norm, &mut s.matches);
+            self.dict.find_hashed(&s.norm, &s.hashes, &mut s.matches);
             let line = LineContext {
                 country,
                 weak_ok,

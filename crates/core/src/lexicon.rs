@@ -8,6 +8,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use crate::dict::format::{HASH_START, hash_more};
 use crate::text::normalize;
 
 /// What a payment facilitator does with the payment (see
@@ -348,16 +349,17 @@ impl Lexicon {
         Ok(lex)
     }
 
-    /// Every one-token word the lists hold, with its [`word`] bits.
-    pub(crate) fn word_bits(&self) -> HashMap<String, u16> {
-        let mut bits: HashMap<String, u16> = HashMap::default();
+    /// Every one-token word the lists hold, by its hash
+    /// (`hash_more(HASH_START, word)`), with its [`word`] bits.
+    pub(crate) fn word_bits(&self) -> HashMap<u64, u16> {
+        let mut bits: HashMap<u64, u16> = HashMap::default();
         bits.reserve(self.place_ends.len() + self.surnames.len());
-        let mut set = |w: &str, bit: u16| match bits.get_mut(w) {
-            Some(b) => *b |= bit,
-            None if !w.contains(' ') => {
-                bits.insert(w.to_string(), bit);
+        let mut set = |w: &str, bit: u16| {
+            if !w.contains(' ') {
+                *bits
+                    .entry(hash_more(HASH_START, w.as_bytes()))
+                    .or_default() |= bit;
             }
-            None => {}
         };
         for (words, bit) in [
             (&self.stopwords, word::STOPWORD),

@@ -61,19 +61,59 @@ impl PhraseTableBuilder {
 
     /// The table, laid out for look-ups.
     pub(crate) fn build(self) -> PhraseTable {
-        // Open addressing at a load of at most one half, so that a probe
-        // for a word no phrase begins with usually ends at its first slot.
-        let slots = (self.entries.len() * 2).next_power_of_two().max(16);
+        PhraseTable {
+            table: HashSlots::new(self.entries.into_iter()),
+            texts: self.texts,
+        }
+    }
+}
+
+/// A read-only map from 64-bit hashes to `u32` values, in one
+/// open-addressing array at a load of at most one half, so that a probe for
+/// an absent hash usually ends at its first slot. Hashes are stored with
+/// bit 0 set (0 marks an empty slot): the caller keeps keys that differ
+/// only there apart, or accepts them as one.
+#[derive(Clone, Debug)]
+pub(crate) struct HashSlots {
+    /// (hash | 1, value); hash 0 marks an empty slot.
+    table: Box<[(u64, u32)]>,
+    mask: usize,
+}
+
+impl HashSlots {
+    /// The map of `entries`; of hashes equal but for bit 0, the last wins.
+    pub(crate) fn new(
+        entries: impl ExactSizeIterator<Item = (u64, u32)>,
+    ) -> HashSlots {
+        let slots = (entries.len() * 2).next_power_of_two().max(16);
         let mut table = vec![(0u64, 0u32); slots].into_boxed_slice();
         let mask = slots - 1;
-        for (&h, &e) in &self.entries {
+        for (h, v) in entries {
+            let h = h | 1;
             let mut i = slot_of(h, mask);
-            while table[i].0 != 0 {
+            while table[i].0 != 0 && table[i].0 != h {
                 i = (i + 1) & mask;
             }
-            table[i] = (h, e);
+            table[i] = (h, v);
         }
-        PhraseTable { table, mask, texts: self.texts }
+        HashSlots { table, mask }
+    }
+
+    /// The value of hash `h` (bit 0 ignored).
+    #[inline]
+    pub(crate) fn get(&self, h: u64) -> Option<u32> {
+        let h = h | 1;
+        let mut i = slot_of(h, self.mask);
+        loop {
+            let (sh, v) = self.table[i];
+            if sh == h {
+                return Some(v);
+            }
+            if sh == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
 
@@ -85,45 +125,32 @@ fn slot_of(h: u64, mask: usize) -> usize {
 /// Whole-token phrases, each with a caller's id, ready for look-ups.
 #[derive(Clone, Debug)]
 pub(crate) struct PhraseTable {
-    /// (hash | 1, entry) slots; hash 0 is an empty slot.
-    table: Box<[(u64, u32)]>,
-    mask: usize,
+    /// Hash of a phrase or of a phrase's first tokens → phrase id (or
+    /// [`NO_PHRASE`]), with [`BEGINS_PHRASE`].
+    table: HashSlots,
     /// The text of each phrase, by id, to confirm a probe.
     texts: Vec<Box<str>>,
 }
 
 impl PhraseTable {
-    /// The entry of the tokens hashed as `h`.
-    #[inline]
-    fn get(&self, h: u64) -> Option<u32> {
-        let h = h | 1;
-        let mut i = slot_of(h, self.mask);
-        loop {
-            let (sh, e) = self.table[i];
-            if sh == h {
-                return Some(e);
-            }
-            if sh == 0 {
-                return None;
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-
     /// Calls `found(id, start, end)` for every phrase in `text` that starts
     /// and ends on token boundaries, by start and then by length. `tokens`
-    /// holds the byte range of each space-separated token of `text`.
+    /// holds the byte range of each token of `text` in order, and `hashes`
+    /// the hash of each (`hash_more(HASH_START, token)`). Tokens of two
+    /// fields may follow each other: a phrase read across them fails its
+    /// text check.
     pub(crate) fn find(
         &self,
         text: &[u8],
         tokens: &[(u32, u32)],
+        hashes: &[u64],
         mut found: impl FnMut(u32, u32, u32),
     ) {
-        for (i, &(start, end)) in tokens.iter().enumerate() {
-            let mut h =
-                hash_more(HASH_START, &text[start as usize..end as usize]);
+        for (i, (&(start, _), &first)) in tokens.iter().zip(hashes).enumerate()
+        {
+            let mut h = first;
             let mut j = i;
-            while let Some(e) = self.get(h) {
+            while let Some(e) = self.table.get(h) {
                 let id = e & NO_PHRASE;
                 let end = tokens[j].1;
                 if id != NO_PHRASE
@@ -276,17 +303,22 @@ fn sieve_bit(a: u8, b: u8, c: u8) -> usize {
     (usize::from(a) * 961 + usize::from(b) * 31 + usize::from(c)) & 0xffff
 }
 
-/// Appends the byte range of each space-separated token of `text`.
-pub(crate) fn split_tokens(text: &[u8], out: &mut Vec<(u32, u32)>) {
+/// Appends the byte range of each space-separated token of `text`, and
+/// its hash.
+pub(crate) fn split_tokens(
+    text: &[u8],
+    out: &mut Vec<(u32, u32)>,
+    hashes: &mut Vec<u64>,
+) {
     let mut start = 0;
-    for space in memchr::memchr_iter(b' ', text) {
+    for space in
+        memchr::memchr_iter(b' ', text).chain(std::iter::once(text.len()))
+    {
         if space > start {
             out.push((start as u32, space as u32));
+            hashes.push(hash_more(HASH_START, &text[start..space]));
         }
         start = space + 1;
-    }
-    if text.len() > start {
-        out.push((start as u32, text.len() as u32));
     }
 }
 
@@ -298,10 +330,11 @@ mod tests {
         table: &PhraseTableBuilder,
         text: &str,
     ) -> Vec<(u32, &'static str)> {
-        let mut tokens = Vec::new();
-        split_tokens(text.as_bytes(), &mut tokens);
+        let (mut tokens, mut hashes) = (Vec::new(), Vec::new());
+        split_tokens(text.as_bytes(), &mut tokens, &mut hashes);
         let mut out = Vec::new();
-        table.clone().build().find(text.as_bytes(), &tokens, |id, s, e| {
+        let table = table.clone().build();
+        table.find(text.as_bytes(), &tokens, &hashes, |id, s, e| {
             let piece: &'static str =
                 Box::leak(text[s as usize..e as usize].to_string().into());
             out.push((id, piece));
@@ -350,8 +383,8 @@ mod tests {
         t.insert("miete", 2, true, true);
         t.insert("ng ab", 3, false, true);
         let text = "gehaltszahlung kfzversicherung | xgehalt mietezahlung kaltmiete miete ab";
-        let mut tokens = Vec::new();
-        split_tokens(text.as_bytes(), &mut tokens);
+        let (mut tokens, mut hashes) = (Vec::new(), Vec::new());
+        split_tokens(text.as_bytes(), &mut tokens, &mut hashes);
         let mut out = Vec::new();
         t.find(text.as_bytes(), &tokens, |id, s, e| {
             out.push((id, &text[s as usize..e as usize], s));
@@ -370,11 +403,13 @@ mod tests {
 
     #[test]
     fn tokens_split_on_single_spaces() {
-        let mut v = Vec::new();
-        split_tokens(b"ab cd | e", &mut v);
+        let (mut v, mut h) = (Vec::new(), Vec::new());
+        split_tokens(b"ab cd | e", &mut v, &mut h);
         assert_eq!(v, [(0, 2), (3, 5), (6, 7), (8, 9)]);
+        assert_eq!(h[1], hash_more(HASH_START, b"cd"));
         v.clear();
-        split_tokens(b"", &mut v);
-        assert!(v.is_empty());
+        h.clear();
+        split_tokens(b"", &mut v, &mut h);
+        assert!(v.is_empty() && h.is_empty());
     }
 }

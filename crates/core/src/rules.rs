@@ -216,8 +216,9 @@ pub struct RuleScratch {
     /// One cache and result set per group of [`RuleSet::regexes`].
     regex: [(meta::Cache, PatternSet); 2],
     vetoed: Vec<RuleId>,
-    /// Token ranges of the text being matched.
+    /// Token ranges of the text being matched, and their hashes.
     tokens: Vec<(u32, u32)>,
+    hashes: Vec<u64>,
 }
 
 /// Regexes of rules compiled together.
@@ -635,6 +636,7 @@ impl RuleSet {
             regex: [self.regexes[0].scratch(), self.regexes[1].scratch()],
             vetoed: Vec::new(),
             tokens: Vec::new(),
+            hashes: Vec::new(),
         }
     }
 
@@ -646,14 +648,34 @@ impl RuleSet {
         hits: &mut Vec<RuleHit>,
         scratch: &mut RuleScratch,
     ) {
+        let mut tokens = std::mem::take(&mut scratch.tokens);
+        let mut hashes = std::mem::take(&mut scratch.hashes);
+        tokens.clear();
+        hashes.clear();
+        phrase::split_tokens(text.as_bytes(), &mut tokens, &mut hashes);
+        self.find_in_tokens(text, &tokens, &hashes, hits, scratch);
+        scratch.tokens = tokens;
+        scratch.hashes = hashes;
+    }
+
+    /// [`RuleSet::find_with`] over the tokens of `text` already read: the
+    /// byte range of each word or number, in order (the field separators
+    /// may be left out), and its hash, `hash_more(HASH_START, token)`.
+    pub(crate) fn find_in_tokens(
+        &self,
+        text: &str,
+        tokens: &[(u32, u32)],
+        hashes: &[u64],
+        hits: &mut Vec<RuleHit>,
+        scratch: &mut RuleScratch,
+    ) {
         if scratch.serial != self.serial {
             *scratch = self.scratch();
         }
         let first = hits.len();
         let bytes = text.as_bytes();
-        let RuleScratch { vetoed, tokens, .. } = scratch;
+        let vetoed = &mut scratch.vetoed;
         vetoed.clear();
-        tokens.clear();
         let mut add = |k: u32, s: u32, e: u32| {
             let (s, e) = (s as usize, e as usize);
             let left = s == 0 || bytes[s - 1] == b' ';
@@ -679,8 +701,7 @@ impl RuleSet {
                 }
             }
         };
-        phrase::split_tokens(bytes, tokens);
-        self.phrases.find(bytes, tokens, &mut add);
+        self.phrases.find(bytes, tokens, hashes, &mut add);
         self.edges.find(bytes, tokens, &mut add);
         if let Some((ac, ids)) = &self.infixes {
             for m in ac.find_overlapping_iter(text) {
@@ -909,6 +930,48 @@ regex = ['\bdes payroll\b']
         let mut hits = Vec::new();
         r.find("achat | cbx", &mut hits);
         assert!(hits.is_empty());
+    }
+
+    #[test]
+    fn tokens_of_a_norm_text_find_what_its_text_finds() {
+        use crate::dict::format::{HASH_START, hash_more};
+        use crate::text::{Field, NormText, TokenKind};
+        let r = set(RULES);
+        for fields in [
+            &["ACHAT CB", "LECLERC"][..],
+            &["ACHAT", "CB LECLERC 12/03"],
+            &["ACHAT 4970XXXXXXXX1234 CB", "X"],
+            &["CB", ""],
+            &["Miete Kfzversicherung", "rental car rent"],
+            &["DES PAYROLL 0412", "Mietzahlung Wohnungsmiete"],
+        ] {
+            let mut norm = NormText::new();
+            for (text, field) in
+                fields.iter().zip([Field::Description, Field::Payee])
+            {
+                norm.push_field(text, field);
+            }
+            let text = norm.text();
+            let (mut spans, mut hashes) = (Vec::new(), Vec::new());
+            for t in
+                norm.tokens().iter().filter(|t| t.kind != TokenKind::Noise)
+            {
+                spans.push((t.start, t.end));
+                hashes
+                    .push(hash_more(HASH_START, &text.as_bytes()[t.range()]));
+            }
+            let mut scratch = r.scratch();
+            let (mut from_text, mut from_tokens) = (Vec::new(), Vec::new());
+            r.find_with(text, &mut from_text, &mut scratch);
+            r.find_in_tokens(
+                text,
+                &spans,
+                &hashes,
+                &mut from_tokens,
+                &mut scratch,
+            );
+            assert_eq!(from_text, from_tokens, "{fields:?}");
+        }
     }
 
     #[test]

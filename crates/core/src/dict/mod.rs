@@ -305,6 +305,23 @@ impl Dictionary {
     /// completed when a long name was cut short at the end of a token
     /// (`BRITISH HEART FOUNDATI`). Matches never span noise or two fields.
     pub fn find(&self, norm: &NormText, out: &mut Vec<DictMatch>) {
+        let text = norm.text().as_bytes();
+        let hashes: Vec<u64> = norm
+            .tokens()
+            .iter()
+            .map(|t| format::hash_more(format::HASH_START, &text[t.range()]))
+            .collect();
+        self.find_hashed(norm, &hashes, out);
+    }
+
+    /// [`Dictionary::find`] with each token's hash already taken:
+    /// `hashes[k]` is `hash_more(HASH_START, text of token k)`.
+    pub(crate) fn find_hashed(
+        &self,
+        norm: &NormText,
+        hashes: &[u64],
+        out: &mut Vec<DictMatch>,
+    ) {
         let tokens = norm.tokens();
         let text = norm.text().as_bytes();
         let keys = format::KeyTable::validated(self.section(Section::Keys));
@@ -319,6 +336,7 @@ impl Dictionary {
                 tokens,
                 text,
                 start: i,
+                first_hash: hashes[i],
                 best: &mut best,
             };
             walk.start();
@@ -399,6 +417,8 @@ struct Walk<'a, 'b> {
     tokens: &'a [Token],
     text: &'a [u8],
     start: usize,
+    /// The hash of the first token.
+    first_hash: u64,
     best: &'b mut Option<DictMatch>,
 }
 
@@ -411,7 +431,7 @@ impl Walk<'_, '_> {
     fn start(&mut self) {
         let t = &self.tokens[self.start];
         let tok = &self.text[t.range()];
-        let h = format::hash_more(format::HASH_START, tok);
+        let h = self.first_hash;
         self.step(h, self.start, t.end - t.start, 0);
         // A short first token written apart from the rest of a one-word
         // name (`MC DONALDS`).
