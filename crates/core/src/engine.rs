@@ -195,18 +195,29 @@ impl EngineBuilder {
 
     /// Builds the engine.
     pub fn build(&self) -> Result<Engine, BuildError> {
-        let rules = match &self.rules {
-            Some(src) => {
-                let pairs: Vec<(&str, &str)> = src
-                    .iter()
-                    .map(|(a, b)| (a.as_str(), b.as_str()))
-                    .collect();
-                RuleSet::from_sources(&pairs).map_err(build_err)?
-            }
-            None => {
-                RuleSet::from_sources(builtin::RULES).map_err(build_err)?
-            }
-        };
+        // The word lists and the rules are the bulk of the start-up and do
+        // not depend on each other: with a second core, build them side by
+        // side.
+        let (lexicon, rules) = rayon::join(
+            || match &self.lexicon {
+                Some(l) => Ok(l.clone()),
+                None => Lexicon::parse(&LexiconSources::builtin())
+                    .map_err(build_err),
+            },
+            || match &self.rules {
+                Some(src) => {
+                    let pairs: Vec<(&str, &str)> = src
+                        .iter()
+                        .map(|(a, b)| (a.as_str(), b.as_str()))
+                        .collect();
+                    RuleSet::from_sources(&pairs).map_err(build_err)
+                }
+                None => {
+                    RuleSet::from_sources(builtin::RULES).map_err(build_err)
+                }
+            },
+        );
+        let (lexicon, rules) = (lexicon?, rules?);
         let mcc = MccTable::parse(
             self.mcc.as_deref().unwrap_or(builtin::MCC_CATEGORIES),
         )
@@ -214,11 +225,6 @@ impl EngineBuilder {
         let dict = match &self.dictionary {
             Some(d) => d.clone(),
             None => Dictionary::from_static(builtin::DICTIONARY)
-                .map_err(build_err)?,
-        };
-        let lexicon = match &self.lexicon {
-            Some(l) => l.clone(),
-            None => Lexicon::parse(&LexiconSources::builtin())
                 .map_err(build_err)?,
         };
         let mut facilitators: FxHashMap<String, Vec<usize>> =
