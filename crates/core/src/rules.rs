@@ -3,10 +3,12 @@
 //! Rules are data (`data/rules/*.toml`, format in `data/README.md`). Their
 //! keywords are normalized like descriptors. Keywords of whole tokens (all
 //! but a few dozen) go into a table of token phrases, probed once per token
-//! of a transaction's normalized text; keywords that may start or end
-//! inside a word (`gehalt*`, `*versicherung`) go into one small
-//! Aho-Corasick automaton; regexes into one multi-pattern regex (a regex
-//! set, `regex_automata::meta`).
+//! of a transaction's normalized text; keywords that may begin or end inside
+//! a word (`gehalt*`, `*versicherung`) are compared at the token edges that
+//! share their first or last letters; the rare keywords that may sit inside
+//! a word on both sides (`*miete*`) go into one Aho-Corasick automaton;
+//! regexes into one multi-pattern regex (a regex set,
+//! `regex_automata::meta`).
 //!
 //! # Example
 //!
