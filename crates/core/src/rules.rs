@@ -35,6 +35,7 @@ use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::{Anchored, Input, PatternSet, meta};
+use regex_syntax::hir::{Hir, HirKind, Look};
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
@@ -232,6 +233,89 @@ struct RegexGroup {
     /// stops where the text stops matching any of them, usually within a
     /// few bytes, instead of scanning the whole text.
     anchored: bool,
+    /// For a group whose every pattern starts at a word, the words one of
+    /// them must start with; `None` when some pattern has no such set.
+    gate: Option<WordStartGate>,
+}
+
+/// The literals every match of a group of word-initial regexes starts
+/// with, checked at token starts: a few comparisons per token, where the
+/// regex's own prefilter scans every byte of the text.
+#[derive(Clone, Debug)]
+struct WordStartGate {
+    /// Bit `b` of word `a`: some literal starts with byte `a`, then `b`
+    /// (any second byte for a one-byte literal).
+    pairs: Box<[[u64; 4]; 256]>,
+    literals: Vec<Vec<u8>>,
+}
+
+impl WordStartGate {
+    /// The gate of `patterns`, when each one begins with `(^| )` and then
+    /// has a finite set of literal prefixes that start with a word byte.
+    fn new(patterns: &[String]) -> Option<WordStartGate> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let mut literals = Vec::new();
+        for p in patterns {
+            let hir = regex_automata::util::syntax::parse(p).ok()?;
+            let rest = after_word_start(&hir)?;
+            let seq = Extractor::new()
+                .kind(ExtractKind::Prefix)
+                .extract(&Hir::concat(rest.to_vec()));
+            for lit in seq.literals()? {
+                // Only a word byte is sure to sit at a token start.
+                let first = *lit.as_bytes().first()?;
+                if !(first.is_ascii_alphanumeric() || first >= 0x80) {
+                    return None;
+                }
+                // A literal's start is a prefix of every match too, and
+                // short ones dedupe into a list quick to check.
+                let keep = lit.as_bytes().len().min(GATE_PREFIX);
+                literals.push(lit.as_bytes()[..keep].to_vec());
+            }
+        }
+        let mut pairs = Box::new([[0u64; 4]; 256]);
+        for lit in &literals {
+            let row = &mut pairs[usize::from(lit[0])];
+            match lit.get(1) {
+                Some(&b) => row[usize::from(b >> 6)] |= 1 << (b & 63),
+                None => *row = [u64::MAX; 4],
+            }
+        }
+        literals.sort();
+        literals.dedup();
+        Some(WordStartGate { pairs, literals })
+    }
+
+    /// True when some token of `text` starts with one of the literals.
+    fn passes(&self, text: &[u8], tokens: &[(u32, u32)]) -> bool {
+        tokens.iter().any(|&(s, _)| {
+            let rest = &text[s as usize..];
+            let (a, b) = (rest[0], rest.get(1).copied().unwrap_or(0));
+            self.pairs[usize::from(a)][usize::from(b >> 6)] & (1 << (b & 63))
+                != 0
+                && self.literals.iter().any(|l| rest.starts_with(l))
+        })
+    }
+}
+
+/// The bytes of each literal a [`WordStartGate`] compares.
+const GATE_PREFIX: usize = 4;
+
+/// The pieces of a pattern after a leading `(^| )`, when it has one: a
+/// match of them starts at the start of the text or after a space.
+fn after_word_start(hir: &Hir) -> Option<&[Hir]> {
+    let HirKind::Concat(parts) = hir.kind() else { return None };
+    let mut head = parts.first()?;
+    while let HirKind::Capture(c) = head.kind() {
+        head = &c.sub;
+    }
+    let HirKind::Alternation(alts) = head.kind() else { return None };
+    let word_start = alts.len() == 2
+        && alts.iter().any(|a| *a.kind() == HirKind::Look(Look::Start))
+        && alts
+            .iter()
+            .any(|a| matches!(a.kind(), HirKind::Literal(l) if &*l.0 == b" "));
+    (word_start && parts.len() > 1).then(|| &parts[1..])
 }
 
 impl RegexGroup {
@@ -247,7 +331,12 @@ impl RegexGroup {
             )
             .build_many(patterns)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
-        Ok(RegexGroup { regexes, rules, anchored })
+        let gate = if anchored || patterns.is_empty() {
+            None
+        } else {
+            WordStartGate::new(patterns)
+        };
+        Ok(RegexGroup { regexes, rules, anchored, gate })
     }
 
     fn scratch(&self) -> (meta::Cache, PatternSet) {
@@ -261,9 +350,7 @@ impl RegexGroup {
 /// True when every match of `pattern` starts at the start of the text.
 fn anchored_at_start(pattern: &str) -> bool {
     regex_automata::util::syntax::parse(pattern).is_ok_and(|hir| {
-        hir.properties()
-            .look_set_prefix()
-            .contains(regex_syntax::hir::Look::Start)
+        hir.properties().look_set_prefix().contains(Look::Start)
     })
 }
 
@@ -726,6 +813,11 @@ impl RuleSet {
                 continue;
             }
             matched.clear();
+            if let Some(gate) = &group.gate
+                && !gate.passes(bytes, tokens)
+            {
+                continue;
+            }
             let input = Input::new(text).anchored(if group.anchored {
                 Anchored::Yes
             } else {
@@ -1014,6 +1106,90 @@ regex = ['mars']
         assert!(!anchored_at_start("^a|b"));
         assert!(!anchored_at_start("(^| )(insurance|ins)( |$)"));
         assert!(!anchored_at_start("mars"));
+    }
+
+    #[test]
+    fn word_start_gate_is_built_only_where_it_is_sound() {
+        let gate = WordStartGate::new(&[
+            "(^| )(insurance|ins)( [a-z0-9]+){0,3} (motor|car)( |$)".into(),
+            "(?:^| )cash (notemachine|euronet)".into(),
+        ])
+        .expect("both patterns start at a word");
+        assert!(gate.literals.iter().all(|l| l.len() <= GATE_PREFIX));
+        let has = |l: &[u8]| gate.literals.iter().any(|g| g == l);
+        assert!(has(b"ins ") && has(b"insu") && has(b"cash"), "{gate:?}");
+        assert!(!has(b"") && !has(b"moto"), "{gate:?}");
+        for pattern in [
+            "mars",
+            "(^| )( )?ins",
+            "(^| )[a-z]+ motor",
+            "(^| )|x",
+            "(^|-)ins",
+            "(^| )",
+        ] {
+            assert!(
+                WordStartGate::new(&[pattern.into()]).is_none(),
+                "{pattern}"
+            );
+        }
+        // One pattern without a gate leaves the whole group ungated.
+        assert!(
+            WordStartGate::new(&["(^| )ins( |$)".into(), "mars".into()])
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn gated_regexes_find_what_ungated_ones_find() {
+        let gated = set(r#"
+[[rule]]
+id = "motor"
+personal = "car_insurance"
+regex = ['(^| )(insurance|ins|assur)( [a-z0-9]+){0,2} (motor|car)( |$)']
+[[rule]]
+id = "cash"
+personal = "service_fee"
+regex = ['(^| )cash (notemachine|euronet)( |$)', '(^| )4 ?you( |$)']
+"#);
+        assert!(gated.regexes[1].gate.is_some());
+        let mut ungated = gated.clone();
+        ungated.regexes[1].gate = None;
+        let words = [
+            "insurance",
+            "ins",
+            "in",
+            "motor",
+            "car",
+            "assur",
+            "assurance",
+            "a",
+            "x1",
+            "|",
+            "cash",
+            "euronet",
+            "4",
+            "you",
+            "4you",
+            "inst",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut matched = 0;
+        for _ in 0..5_000 {
+            let n = 1 + next() % 7;
+            let text: Vec<&str> =
+                (0..n).map(|_| words[(next() % 16) as usize]).collect();
+            let text = text.join(" ");
+            let found = ids(&gated, &text);
+            assert_eq!(found, ids(&ungated, &text), "{text:?}");
+            matched += usize::from(!found.is_empty());
+        }
+        assert!(matched > 200, "only {matched} texts matched");
     }
 
     #[test]
