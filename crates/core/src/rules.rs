@@ -247,17 +247,22 @@ struct WordStartGate {
     /// (any second byte for a one-byte literal).
     pairs: Box<[[u64; 4]; 256]>,
     literals: Vec<Vec<u8>>,
+    /// Every pattern starts with `^`: only the first token is checked.
+    at_text_start: bool,
 }
 
 impl WordStartGate {
-    /// The gate of `patterns`, when each one begins with `(^| )` and then
-    /// has a finite set of literal prefixes that start with a word byte.
+    /// The gate of `patterns`, when each one begins with `^` or `(^| )`
+    /// and then has a finite set of literal prefixes that start with a word
+    /// byte.
     fn new(patterns: &[String]) -> Option<WordStartGate> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         let mut literals = Vec::new();
+        let mut at_text_start = true;
         for p in patterns {
             let hir = regex_automata::util::syntax::parse(p).ok()?;
-            let rest = after_word_start(&hir)?;
+            let (rest, at_start) = after_word_start(&hir)?;
+            at_text_start &= at_start;
             let seq = Extractor::new()
                 .kind(ExtractKind::Prefix)
                 .extract(&Hir::concat(rest.to_vec()));
@@ -283,11 +288,20 @@ impl WordStartGate {
         }
         literals.sort();
         literals.dedup();
-        Some(WordStartGate { pairs, literals })
+        Some(WordStartGate { pairs, literals, at_text_start })
     }
 
     /// True when some token of `text` starts with one of the literals.
     fn passes(&self, text: &[u8], tokens: &[(u32, u32)]) -> bool {
+        let tokens = match tokens {
+            [first, ..] if self.at_text_start => {
+                if first.0 != 0 {
+                    return false;
+                }
+                std::slice::from_ref(first)
+            }
+            _ => tokens,
+        };
         tokens.iter().any(|&(s, _)| {
             let rest = &text[s as usize..];
             let (a, b) = (rest[0], rest.get(1).copied().unwrap_or(0));
@@ -301,13 +315,18 @@ impl WordStartGate {
 /// The bytes of each literal a [`WordStartGate`] compares.
 const GATE_PREFIX: usize = 4;
 
-/// The pieces of a pattern after a leading `(^| )`, when it has one: a
-/// match of them starts at the start of the text or after a space.
-fn after_word_start(hir: &Hir) -> Option<&[Hir]> {
+/// The pieces of a pattern after a leading `^` or `(^| )`, when it has
+/// one, and whether it was `^`: a match of them starts at the start of the
+/// text, or there or after a space.
+fn after_word_start(hir: &Hir) -> Option<(&[Hir], bool)> {
     let HirKind::Concat(parts) = hir.kind() else { return None };
     let mut head = parts.first()?;
     while let HirKind::Capture(c) = head.kind() {
         head = &c.sub;
+    }
+    let rest = (parts.len() > 1).then(|| &parts[1..])?;
+    if *head.kind() == HirKind::Look(Look::Start) {
+        return Some((rest, true));
     }
     let HirKind::Alternation(alts) = head.kind() else { return None };
     let word_start = alts.len() == 2
@@ -315,7 +334,7 @@ fn after_word_start(hir: &Hir) -> Option<&[Hir]> {
         && alts
             .iter()
             .any(|a| matches!(a.kind(), HirKind::Literal(l) if &*l.0 == b" "));
-    (word_start && parts.len() > 1).then(|| &parts[1..])
+    word_start.then_some((rest, false))
 }
 
 impl RegexGroup {
@@ -331,7 +350,7 @@ impl RegexGroup {
             )
             .build_many(patterns)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
-        let gate = if anchored || patterns.is_empty() {
+        let gate = if patterns.is_empty() {
             None
         } else {
             WordStartGate::new(patterns)
@@ -1126,6 +1145,9 @@ regex = ['mars']
             "(^| )|x",
             "(^|-)ins",
             "(^| )",
+            "^",
+            "^[a-z]+ x",
+            "^ ins",
         ] {
             assert!(
                 WordStartGate::new(&[pattern.into()]).is_none(),
@@ -1150,10 +1172,17 @@ regex = ['(^| )(insurance|ins|assur)( [a-z0-9]+){0,2} (motor|car)( |$)']
 id = "cash"
 personal = "service_fee"
 regex = ['(^| )cash (notemachine|euronet)( |$)', '(^| )4 ?you( |$)']
+[[rule]]
+id = "pay"
+personal = "paycheck"
+regex = ['^(lon|lonn) (mars|april)( |$)', '^check( \d+)?$']
 "#);
-        assert!(gated.regexes[1].gate.is_some());
+        assert!(gated.regexes.iter().all(|g| g.gate.is_some()));
+        assert!(gated.regexes[0].gate.as_ref().unwrap().at_text_start);
         let mut ungated = gated.clone();
-        ungated.regexes[1].gate = None;
+        for group in &mut ungated.regexes {
+            group.gate = None;
+        }
         let words = [
             "insurance",
             "ins",
@@ -1171,6 +1200,12 @@ regex = ['(^| )cash (notemachine|euronet)( |$)', '(^| )4 ?you( |$)']
             "you",
             "4you",
             "inst",
+            "lon",
+            "lonn",
+            "mars",
+            "check",
+            "12",
+            "checks",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {
@@ -1183,7 +1218,7 @@ regex = ['(^| )cash (notemachine|euronet)( |$)', '(^| )4 ?you( |$)']
         for _ in 0..5_000 {
             let n = 1 + next() % 7;
             let text: Vec<&str> =
-                (0..n).map(|_| words[(next() % 16) as usize]).collect();
+                (0..n).map(|_| words[next() as usize % words.len()]).collect();
             let text = text.join(" ");
             let found = ids(&gated, &text);
             assert_eq!(found, ids(&ungated, &text), "{text:?}");
