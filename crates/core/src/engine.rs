@@ -236,20 +236,21 @@ impl EngineBuilder {
         // code starts the currency's (GBP: GB, not Jersey; CHF: CH), or
         // the only country using it. The euro places nothing.
         let mut single_currency = FxHashMap::default();
+        let mut currency_countries = FxHashMap::default();
         for (cur, list) in &lexicon.currency_countries {
+            let Some(key) = currency_key(cur) else { continue };
+            currency_countries.insert(key, list.clone());
             let issuer = cur
                 .as_bytes()
                 .get(..2)
                 .and_then(|p| list.iter().find(|c| c[..] == *p));
             match (issuer, list.as_slice()) {
                 (Some(c), _) | (None, [c]) => {
-                    single_currency.insert(cur.clone(), *c);
+                    single_currency.insert(key, *c);
                 }
                 _ => {}
             }
         }
-        let currency_countries =
-            lexicon.currency_countries.clone().into_iter().collect();
         let word_bits = HashSlots::new(
             lexicon.word_bits().into_iter().map(|(h, b)| (h, u32::from(b))),
         );
@@ -287,8 +288,10 @@ struct Inner {
     /// bits. (Hashes are 64 bits, as in the dictionary's key table: a token
     /// taken for a listed word it is not is a chance of about one in 10¹⁴.)
     word_bits: HashSlots,
-    single_currency: FxHashMap<String, [u8; 2]>,
-    currency_countries: FxHashMap<String, Vec<[u8; 2]>>,
+    /// Keyed by [`currency_key`].
+    single_currency: FxHashMap<[u8; 3], [u8; 2]>,
+    /// Keyed by [`currency_key`].
+    currency_countries: FxHashMap<[u8; 3], Vec<[u8; 2]>>,
 }
 
 /// Per-thread buffers, so that enriching allocates nothing once warm.
@@ -1288,7 +1291,8 @@ impl Inner {
         // Without a country, the currency says where the merchant may be.
         let currency = tx.original_currency_code.unwrap_or(tx.currency_code);
         let region = if country.is_none() {
-            self.currency_countries.get(currency)
+            currency_key(currency)
+                .and_then(|k| self.currency_countries.get(&k))
         } else {
             None
         };
@@ -1395,7 +1399,9 @@ impl Inner {
         if let Some(Location { country: Some(cc), .. }) = s.location {
             return Country::from_bytes(cc);
         }
-        if let Some(cc) = self.single_currency.get(currency) {
+        if let Some(cc) =
+            currency_key(currency).and_then(|k| self.single_currency.get(&k))
+        {
             return Country::from_bytes(*cc);
         }
         None
@@ -1493,9 +1499,8 @@ impl Inner {
         // when the currency is that country's (`HBO MAX ES` in euros); a
         // three-letter code needs the city (`VAT`, `CAN` are words).
         if let Some(cc) = code {
-            let currency_fits = self
-                .currency_countries
-                .get(currency)
+            let currency_fits = currency_key(currency)
+                .and_then(|k| self.currency_countries.get(&k))
                 .is_some_and(|list| list.contains(&cc))
                 || (cc == *b"US" && currency == "USD")
                 || (cc == *b"CA" && currency == "CAD");
@@ -1517,7 +1522,8 @@ impl Inner {
                 let countries: &[[u8; 2]] = if town { &[] } else { countries };
                 // A city's country counts when the currency agrees: there is
                 // a Republic in Missouri and a Salt in Catalonia.
-                let local = self.currency_countries.get(currency);
+                let local = currency_key(currency)
+                    .and_then(|k| self.currency_countries.get(&k));
                 let country = match countries {
                     [one] if local.is_none_or(|l| l.contains(one)) => {
                         Some(*one)
@@ -1828,21 +1834,28 @@ impl Inner {
     fn is_edge_word(&self, w: &str) -> bool {
         w.len() <= 1
             || self.lexicon.descriptor_words.contains(w)
-            || (w.len() == 3
-                && self
-                    .currency_countries
-                    .contains_key(&w.to_ascii_uppercase()))
+            || currency_key(w).is_some_and(|k| {
+                self.currency_countries
+                    .contains_key(&k.map(|b| b.to_ascii_uppercase()))
+            })
     }
 
     /// Two to four words that start or end with a given name, or consist of
     /// listed names only.
     fn looks_like_person(&self, norm: &NormText, run: &[Token]) -> bool {
         // Initials and two-letter remnants (`PP`, `J.`) say nothing.
-        let words: Vec<&str> = run
-            .iter()
-            .map(|t| norm.token_text(t))
-            .filter(|w| w.len() > 2)
-            .collect();
+        let mut kept = [""; 4];
+        let mut n = 0;
+        for w in run.iter().map(|t| norm.token_text(t)).filter(|w| w.len() > 2)
+        {
+            // More than four words is not a name.
+            if n == kept.len() {
+                return false;
+            }
+            kept[n] = w;
+            n += 1;
+        }
+        let words = &kept[..n];
         let firsts = |w: &str| self.lexicon.first_names.contains(w);
         match words.len() {
             0 => false,
@@ -1915,6 +1928,11 @@ fn display_name(norm: &NormText, run: &[Token]) -> String {
         start = !c.is_alphanumeric() && c != '\'' && c != '\u{2019}';
     }
     titled
+}
+
+/// A currency code as a map key: its three bytes, as written.
+fn currency_key(code: &str) -> Option<[u8; 3]> {
+    code.as_bytes().try_into().ok()
 }
 
 #[cfg(test)]
