@@ -129,19 +129,19 @@ impl std::str::FromStr for Date {
 
     fn from_str(s: &str) -> Result<Date, String> {
         let b = s.as_bytes();
-        let digits =
-            |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        if b.len() != 10
-            || b[4] != b'-'
-            || b[7] != b'-'
-            || !digits(0..4)
-            || !digits(5..7)
-            || !digits(8..10)
-        {
+        // The digits' values, or `None` at the first byte that is not one.
+        let number = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let parts = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+            .then(|| Some((number(0..4)?, number(5..7)?, number(8..10)?)))
+            .flatten();
+        let Some((y, m, d)) = parts else {
             return Err(format!("expected YYYY-MM-DD, got {s:?}"));
-        }
-        let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-        Date::from_ymd(n(0..4) as i32, n(5..7), n(8..10))
+        };
+        Date::from_ymd(y as i32, m, d)
             .ok_or_else(|| format!("no such date: {s:?}"))
     }
 }
@@ -590,6 +590,12 @@ mod tests {
             "2026-1-1",
             "",
             "2026-01-01T00:00:00",
+            "2026-0a-01",
+            "+026-01-01",
+            "2026-01-0 ",
+            "2026-00-10",
+            "0000-01-01",
+            "2026-01-1\u{e9}",
         ] {
             assert!(s.parse::<Date>().is_err(), "{s}");
         }
