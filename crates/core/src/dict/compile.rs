@@ -173,6 +173,8 @@ pub fn compile(
     let mut candidates: Vec<u8> = Vec::new();
     let mut alias_map = fst::MapBuilder::memory();
     let mut key_entries: Vec<(u64, u32)> = Vec::new();
+    let continuations =
+        format::Continuations::build(keys.keys().map(String::as_str));
     for (key, mut list) in keys {
         list.sort_by_key(|&(origin, idx, f)| {
             (
@@ -293,6 +295,7 @@ pub fn compile(
         (Section::Countries, countries.bytes),
         (Section::Categories, categories.text.into_bytes()),
         (Section::Ids, ids),
+        (Section::Continuations, continuations),
     ];
     let bytes = format::write(&sections);
     stats.bytes = bytes.len();

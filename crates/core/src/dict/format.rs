@@ -26,7 +26,7 @@ pub const MAGIC: &[u8; 8] = b"TXENRICH";
 /// The artifact kind.
 pub const KIND: &[u8; 4] = b"DICT";
 /// The layout version this library reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 const SECTION_ENTRY: usize = 24;
@@ -54,10 +54,13 @@ pub enum Section {
     Categories = 8,
     /// `fst::Map`: merchant id → merchant index.
     Ids = 9,
+    /// Which token starts may begin an alias's second or later token (see
+    /// [`Continuations`]).
+    Continuations = 10,
 }
 
 /// Every section, in the order they are written.
-pub const SECTIONS: [Section; 9] = [
+pub const SECTIONS: [Section; 10] = [
     Section::Aliases,
     Section::Candidates,
     Section::Keys,
@@ -67,6 +70,7 @@ pub const SECTIONS: [Section; 9] = [
     Section::Countries,
     Section::Categories,
     Section::Ids,
+    Section::Continuations,
 ];
 
 /// Bytes per merchant record: id, name, website and source strings
@@ -268,6 +272,85 @@ pub fn hash_more(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
+/// A set of bits, one per hash of an alias's first bytes up to one, two
+/// or three bytes into its second or a later token: text that sets no bit
+/// starts no alias that goes on into such a token. The dictionary walk
+/// reads this before it tries to complete a name the card network cut
+/// short, which walks the alias map byte by byte. Layout: a power of two
+/// of bytes, at least 8, about four bits per hash set.
+#[derive(Clone, Copy, Debug)]
+pub struct Continuations<'a> {
+    bits: &'a [u8],
+    /// A mixed hash shifted right by this many bits is a bit index.
+    shift: u32,
+}
+
+impl<'a> Continuations<'a> {
+    /// The section of `aliases`, normalized (tokens split by one space).
+    pub fn build<'s>(aliases: impl Iterator<Item = &'s str>) -> Vec<u8> {
+        let mut hashes = Vec::new();
+        for alias in aliases {
+            let alias = alias.as_bytes();
+            let starts = alias
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == b' ')
+                .map(|(i, _)| i + 1);
+            for start in starts {
+                let mut h = hash_more(HASH_START, &alias[..start]);
+                for &b in alias[start..].iter().take(3) {
+                    if b == b' ' {
+                        break;
+                    }
+                    h = hash_more(h, &[b]);
+                    hashes.push(h);
+                }
+            }
+        }
+        let bytes = (hashes.len() / 2).next_power_of_two().max(8);
+        let mut bits = vec![0u8; bytes];
+        let shift = Continuations::shift_for(bytes);
+        for h in hashes {
+            let bit = continuation_bit(h, shift);
+            bits[bit / 8] |= 1 << (bit % 8);
+        }
+        bits
+    }
+
+    fn shift_for(bytes: usize) -> u32 {
+        64 - (bytes * 8).trailing_zeros()
+    }
+
+    /// Reads the section; `None` when its length is not a power of two of
+    /// at least 8 bytes.
+    pub fn new(bits: &'a [u8]) -> Option<Continuations<'a>> {
+        (bits.len().is_power_of_two() && bits.len() >= 8).then(|| {
+            Continuations { bits, shift: Continuations::shift_for(bits.len()) }
+        })
+    }
+
+    /// False when no alias starts with `before` followed by a token that
+    /// starts with `token` (or, for a token longer than three bytes, with
+    /// its first three). `before` ends with the space before the token.
+    /// True may be a false positive.
+    #[inline]
+    pub fn may_continue(&self, before: &[u8], token: &[u8]) -> bool {
+        if token.is_empty() {
+            return false;
+        }
+        let h = hash_more(HASH_START, before);
+        let h = hash_more(h, &token[..token.len().min(3)]);
+        let bit = continuation_bit(h, self.shift);
+        self.bits.get(bit / 8).is_some_and(|b| b & (1 << (bit % 8)) != 0)
+    }
+}
+
+/// The bit of a text's hash in [`Continuations`].
+fn continuation_bit(h: u64, shift: u32) -> usize {
+    // FNV's high bits are weakly mixed: multiply before taking them.
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
 /// Bytes per key-table slot: hash u64, entry u32.
 pub const KEY_SLOT: usize = 12;
 /// Entry bit: the hashed text is an alias.
@@ -411,6 +494,23 @@ mod tests {
             .map(|(i, s)| (*s, vec![i as u8; i * 3]))
             .collect();
         write(&sections)
+    }
+
+    #[test]
+    fn continuations_say_where_an_alias_may_go_on() {
+        let bytes = Continuations::build(
+            ["british heart foundation", "tesco", "mc donalds"].into_iter(),
+        );
+        let c = Continuations::new(&bytes).unwrap();
+        assert!(c.may_continue(b"british heart ", b"foundati"));
+        assert!(c.may_continue(b"british heart ", b"fo"));
+        assert!(c.may_continue(b"british ", b"heartx"));
+        assert!(c.may_continue(b"mc ", b"d"));
+        assert!(!c.may_continue(b"british heart ", b"xyz"));
+        assert!(!c.may_continue(b"british heart ", b""));
+        assert!(!c.may_continue(b"tesco ", b"express"));
+        assert!(Continuations::new(&bytes[1..]).is_none());
+        assert!(Continuations::new(&[0; 4]).is_none());
     }
 
     #[test]

@@ -243,6 +243,8 @@ impl Dictionary {
         // of range reads as "no candidate" or "no merchant"): walking every
         // key here would cost more than the rest of loading.
         format::KeyTable::new(self.section(Section::Keys))?;
+        format::Continuations::new(self.section(Section::Continuations))
+            .ok_or_else(|| corrupt("continuation set has a bad length"))?;
         self.categories = categories;
         self.len = len;
         Ok(())
@@ -322,6 +324,20 @@ impl Dictionary {
         hashes: &[u64],
         out: &mut Vec<DictMatch>,
     ) {
+        let continuations =
+            format::Continuations::new(self.section(Section::Continuations));
+        self.walk_all(norm, hashes, continuations, out);
+    }
+
+    /// [`Dictionary::find_hashed`], trying to complete cut-short names only
+    /// where `continuations` allows (everywhere when `None`).
+    fn walk_all(
+        &self,
+        norm: &NormText,
+        hashes: &[u64],
+        continuations: Option<format::Continuations<'_>>,
+        out: &mut Vec<DictMatch>,
+    ) {
         let tokens = norm.tokens();
         let text = norm.text().as_bytes();
         let keys = format::KeyTable::validated(self.section(Section::Keys));
@@ -333,6 +349,7 @@ impl Dictionary {
             let mut walk = Walk {
                 fst: self.aliases.as_fst(),
                 keys,
+                continuations,
                 tokens,
                 text,
                 start: i,
@@ -414,6 +431,8 @@ impl DictMatch {
 struct Walk<'a, 'b> {
     fst: &'a fst::raw::Fst<Slice>,
     keys: format::KeyTable<'a>,
+    /// Checked at load; `None` tries every completion (for tests).
+    continuations: Option<format::Continuations<'a>>,
     tokens: &'a [Token],
     text: &'a [u8],
     start: usize,
@@ -499,6 +518,13 @@ impl Walk<'_, '_> {
             && e & format::KEY_IS_PREFIX != 0
             && how & DictMatch::JOINED == 0
             && len + 1 + nlen >= MIN_TRUNCATED
+            && self.continuations.is_none_or(|c| {
+                c.may_continue(
+                    &self.text[self.tokens[self.start].start as usize
+                        ..n.start as usize],
+                    next,
+                )
+            })
         {
             let read = &self.text
                 [self.tokens[self.start].start as usize..n.end as usize];
@@ -753,6 +779,66 @@ cur:c\tΜασούτης\ttransliterated_name=Masoutis\t\tGR\t\tgroceries\tconsum
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].first, found[0].last), (0, 0));
         assert!(names(&d, "ACMEFOODSTORE").is_empty());
+    }
+
+    #[test]
+    fn continuation_gate_changes_no_match() {
+        use fst::Streamer;
+        let engine = crate::Engine::builtin();
+        let d = engine.dictionary();
+        let gate =
+            format::Continuations::new(d.section(Section::Continuations));
+        assert!(gate.is_some());
+        // Descriptors holding multi-token aliases cut at every length from
+        // twelve bytes, with words around them, and a few mangled.
+        let mut descriptors = Vec::new();
+        let mut stream = d.aliases.stream();
+        let mut k = 0usize;
+        while let Some((alias, _)) = stream.next() {
+            k += 1;
+            let alias = String::from_utf8_lossy(alias).into_owned();
+            if !alias.contains(' ')
+                || alias.len() < 14
+                || !k.is_multiple_of(53)
+            {
+                continue;
+            }
+            for cut in (12..alias.len()).step_by(2) {
+                if !alias.is_char_boundary(cut) {
+                    continue;
+                }
+                let head = &alias[..cut];
+                descriptors.push(format!("CARD PAYMENT {head} LONDON GB"));
+                descriptors.push(format!("{head}x 12"));
+            }
+        }
+        assert!(descriptors.len() > 1_000, "{}", descriptors.len());
+        let (mut completed, mut norm) = (0, NormText::new());
+        let (mut gated, mut ungated) = (Vec::new(), Vec::new());
+        for text in &descriptors {
+            norm.clear();
+            norm.push_field(text, Field::Description);
+            let hashes: Vec<u64> = norm
+                .tokens()
+                .iter()
+                .map(|t| {
+                    format::hash_more(
+                        format::HASH_START,
+                        norm.token_text(t).as_bytes(),
+                    )
+                })
+                .collect();
+            gated.clear();
+            ungated.clear();
+            d.walk_all(&norm, &hashes, gate, &mut gated);
+            d.walk_all(&norm, &hashes, None, &mut ungated);
+            assert_eq!(gated, ungated, "{text}");
+            completed += gated
+                .iter()
+                .filter(|m| m.how & DictMatch::TRUNCATED != 0)
+                .count();
+        }
+        assert!(completed > 100, "only {completed} completions");
     }
 
     #[test]
