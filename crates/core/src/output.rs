@@ -7,6 +7,8 @@
 //! replaced) last. The result parses to the same JSON as building the
 //! object field by field would, which the tests check.
 
+use std::sync::OnceLock;
+
 use crate::engine::{CustomerCategory, Engine, Enrichment, MerchantRef};
 use crate::json::{RawObject, RawTransaction, write_f64, write_str};
 
@@ -120,7 +122,7 @@ fn write_extra(
     if categorized && e.category.is_some() {
         sep(out, &mut first);
         out.extend_from_slice(b"\"categorization_confidence\":");
-        write_f64(out, (f64::from(e.confidence) * 100.0).round() / 100.0);
+        write_hundredths(out, (f64::from(e.confidence) * 100.0).round());
     }
     if let Some(MerchantRef::Known(idx)) = &e.merchant {
         sep(out, &mut first);
@@ -141,6 +143,27 @@ fn write_extra(
         None => {}
     }
     out.push(b'}');
+}
+
+/// Writes `hundredths / 100` as [`write_f64`] does. The 101 values from 0
+/// to 1 are written once and copied: a confidence is one of them.
+fn write_hundredths(out: &mut Vec<u8>, hundredths: f64) {
+    static WRITTEN: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    let table = WRITTEN.get_or_init(|| {
+        (0..=100)
+            .map(|k| {
+                let mut text = Vec::new();
+                write_f64(&mut text, f64::from(k) / 100.0);
+                text
+            })
+            .collect()
+    });
+    match table.get(hundredths as usize) {
+        Some(text) if (0.0..=100.0).contains(&hundredths) => {
+            out.extend_from_slice(text);
+        }
+        _ => write_f64(out, hundredths / 100.0),
+    }
 }
 
 fn write_merchant(out: &mut Vec<u8>, engine: &Engine, e: &Enrichment) {
@@ -235,6 +258,18 @@ mod tests {
         assert!(v["category"].is_string());
         assert!(v["extra"]["categorization_confidence"].is_number());
         assert!(v.get("merchant").is_some());
+    }
+
+    #[test]
+    fn hundredths_are_written_as_write_f64_writes_them() {
+        for hundredths in
+            (0..=100).map(f64::from).chain([-3.0, 250.0, f64::NAN])
+        {
+            let (mut fast, mut plain) = (Vec::new(), Vec::new());
+            super::write_hundredths(&mut fast, hundredths);
+            crate::json::write_f64(&mut plain, hundredths / 100.0);
+            assert_eq!(fast, plain, "{hundredths}");
+        }
     }
 
     #[test]
