@@ -1614,11 +1614,15 @@ impl Inner {
             if n == 1 && bits[first] & word::STOPWORD != 0 {
                 continue;
             }
+            let person_name = || match n {
+                1 => bits[first] & (word::FIRST_NAME | word::SURNAME) != 0,
+                _ => self.lexicon.is_person_name(key),
+            };
             if let Some(c) = self.lexicon.cities.get(key) {
                 best = Some((first, c.as_slice(), false));
             } else if towns
-                && !self.lexicon.is_person_name(key)
                 && let Some(c) = self.lexicon.towns.get(key)
+                && !person_name()
             {
                 // A village's name that is also a person's (`ROBLEDO`) is
                 // more likely the shop owner's.
