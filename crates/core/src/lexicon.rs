@@ -46,7 +46,7 @@ pub struct CountryInfo {
 }
 
 /// The word lists, parsed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lexicon {
     /// Generic words, normalized.
     pub stopwords: HashSet<String>,
@@ -164,11 +164,24 @@ impl LexiconSources<'static> {
     }
 }
 
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+/// The lines of a list that hold an entry, numbered from 1.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    // A plain byte loop: lines are short, and a searcher's set-up per line
+    // cost more than the search at start-up.
+    let (mut rest, mut n) = (text, 0);
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b'\n');
+            let line = &rest[..end.unwrap_or(rest.len())];
+            rest = end.map_or("", |e| &rest[e + 1..]);
+            n += 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !line.trim().is_empty() && !line.starts_with('#') {
+                return Some((n, line));
+            }
+        }
+        None
+    })
 }
 
 /// An upper bound of the entries of a list, to size its table once.
@@ -185,6 +198,17 @@ fn word_set(text: &str) -> HashSet<String> {
             .filter(|w| !w.is_empty()),
     );
     set
+}
+
+/// Raises `word`'s count in `most` to at least `count`; the key is
+/// allocated only for a new word.
+fn raise(most: &mut HashMap<String, usize>, word: &str, count: usize) {
+    match most.get_mut(word) {
+        Some(m) => *m = (*m).max(count),
+        None => {
+            most.insert(word.to_string(), count);
+        }
+    }
 }
 
 fn alpha2(s: &str) -> Option<[u8; 2]> {
@@ -213,12 +237,15 @@ impl Lexicon {
         ] {
             places.reserve(line_count(text));
             for (n, line) in lines(text) {
-                let mut cols = line.split('\t');
-                let (Some(city), Some(cc)) = (cols.next(), cols.next()) else {
+                let tab = line.bytes().position(|b| b == b'\t');
+                let Some((city, rest)) =
+                    tab.map(|t| (&line[..t], &line[t + 1..]))
+                else {
                     return Err(format!(
                         "{file} line {n}: expected name<TAB>country"
                     ));
                 };
+                let cc = rest.split('\t').next().unwrap_or(rest);
                 let cc = alpha2(cc).ok_or_else(|| {
                     format!("{file} line {n}: bad country {cc:?}")
                 })?;
@@ -226,16 +253,13 @@ impl Lexicon {
                 if key.is_empty() {
                     continue;
                 }
-                let count = key.split(' ').count();
+                let count = 1 + key.bytes().filter(|&b| b == b' ').count();
                 lex.city_max_tokens = lex.city_max_tokens.max(count);
-                let last = key.rsplit(' ').next().unwrap_or_default();
-                let most = lex.place_ends.entry(last.to_string()).or_default();
-                *most = (*most).max(count);
+                let last = key.rfind(' ').map_or(&key[..], |i| &key[i + 1..]);
+                raise(&mut lex.place_ends, last, count);
                 if file == "cities.tsv" {
-                    let first = key.split(' ').next().unwrap_or_default();
-                    let most =
-                        lex.city_starts.entry(first.to_string()).or_default();
-                    *most = (*most).max(count);
+                    let first = key.find(' ').map_or(&key[..], |i| &key[..i]);
+                    raise(&mut lex.city_starts, first, count);
                 }
                 let e = places.entry(key).or_default();
                 if !e.contains(&cc) {
@@ -464,6 +488,19 @@ impl Lexicon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_skip_blanks_and_comments_and_keep_numbers() {
+        let text = "a\r\n\n# c\n  \nb\tGB\nlast";
+        let got: Vec<(usize, &str)> = lines(text).collect();
+        assert_eq!(got, [(1, "a"), (5, "b\tGB"), (6, "last")]);
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(lines("x\n").collect::<Vec<_>>(), [(1, "x")]);
+        let std: Vec<&str> = text.lines().collect();
+        for (n, line) in lines(text) {
+            assert_eq!(std[n - 1], line);
+        }
+    }
 
     fn lex() -> Lexicon {
         Lexicon::parse(&LexiconSources {

@@ -248,21 +248,30 @@ pub fn normalize(raw: &str) -> String {
 /// `None` for any other text, and for a word the scanner reads as a card
 /// mask (`XX`).
 fn normalize_plain_words(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    if !bytes.iter().all(|&b| b.is_ascii_alphabetic() || b == b' ') {
-        return None;
-    }
     let mut out = String::with_capacity(raw.len());
-    for word in raw.split(' ').filter(|w| !w.is_empty()) {
-        if word.len() >= 2 && word.bytes().all(|b| b == b'x' || b == b'X') {
+    let (mut word_len, mut all_x) = (0usize, true);
+    for &b in raw.as_bytes() {
+        if b == b' ' {
+            if word_len >= 2 && all_x {
+                return None;
+            }
+            (word_len, all_x) = (0, true);
+            continue;
+        }
+        if !b.is_ascii_alphabetic() {
             return None;
         }
-        if !out.is_empty() {
+        if word_len == 0 && !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        let lower = b.to_ascii_lowercase();
+        all_x &= lower == b'x';
+        out.push(char::from(lower));
+        word_len += 1;
     }
-    out.make_ascii_lowercase();
+    if word_len >= 2 && all_x {
+        return None;
+    }
     Some(out)
 }
 
