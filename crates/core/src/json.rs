@@ -904,13 +904,8 @@ mod tests {
 
     #[test]
     fn plain_decimals_parse_as_str_parse_does() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::synth::SplitMix64::new(5);
+        let mut next = move || rng.next_u64();
         let mut fast = 0;
         for _ in 0..200_000 {
             let int = next() % 10u64.pow((next() % 16) as u32);

@@ -1207,18 +1207,12 @@ regex = ['^(lon|lonn) (mars|april)( |$)', '^check( \d+)?$']
             "12",
             "checks",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::synth::SplitMix64::new(3);
         let mut matched = 0;
         for _ in 0..5_000 {
-            let n = 1 + next() % 7;
+            let n = 1 + rng.below(7);
             let text: Vec<&str> =
-                (0..n).map(|_| words[next() as usize % words.len()]).collect();
+                (0..n).map(|_| words[rng.below(words.len())]).collect();
             let text = text.join(" ");
             let found = ids(&gated, &text);
             assert_eq!(found, ids(&ungated, &text), "{text:?}");
