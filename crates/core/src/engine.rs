@@ -330,6 +330,19 @@ struct Scratch {
     location: Option<Location>,
     /// The facilitators printed on the line.
     facilitators: Vec<FacilitatorSpan>,
+    /// The buffers of [`Inner::cleansed_name`].
+    name: NameScratch,
+}
+
+/// Per-thread buffers of [`Inner::cleansed_name`].
+#[derive(Default)]
+struct NameScratch {
+    /// Whether each token may be part of the name.
+    keep: Vec<bool>,
+    /// Where legal forms that end a name start.
+    legal_starts: Vec<usize>,
+    /// Runs of kept tokens, first and last.
+    runs: Vec<(usize, usize)>,
 }
 
 thread_local! {
@@ -850,13 +863,17 @@ impl Inner {
         // A line a strong rule explains (a tax, a salary, a fee) names no
         // shop; only the dictionary may still name an institution on it.
         let cleansed = if merchant.is_none() && !forbid && strong.is_none() {
-            self.cleansed_name(
+            let mut buffers = std::mem::take(&mut s.name);
+            let name = self.cleansed_name(
                 s,
+                &mut buffers,
                 tx,
                 channels,
                 card_context || located,
                 facilitator,
-            )
+            );
+            s.name = buffers;
+            name
         } else {
             None
         };
@@ -1653,6 +1670,7 @@ impl Inner {
     fn cleansed_name(
         &self,
         s: &Scratch,
+        buffers: &mut NameScratch,
         tx: &TransactionView<'_>,
         channels: Channels,
         card_like: bool,
@@ -1679,10 +1697,13 @@ impl Inner {
         } else {
             Field::Description
         };
-        let mut keep: Vec<bool> = tokens
-            .iter()
-            .map(|t| t.field == field && t.kind == TokenKind::Word)
-            .collect();
+        let keep = &mut buffers.keep;
+        keep.clear();
+        keep.extend(
+            tokens
+                .iter()
+                .map(|t| t.field == field && t.kind == TokenKind::Word),
+        );
         for h in &s.hits {
             if self.rules.rule(h.rule).channel().is_none() || h.end <= h.start
             {
@@ -1710,16 +1731,22 @@ impl Inner {
         // o.o.`): it is dropped from the name as people write it, and marks
         // the name before it as a company's. Short forms (`AS`, `SA`) are
         // words elsewhere, so a form counts only where a name ends.
-        let words: Vec<&str> =
-            tokens.iter().map(|t| norm.token_text(t)).collect();
+        let word = |k: usize| norm.token_text(&tokens[k]);
+        // Every token's text, made only on a line where a legal form may
+        // start.
+        let mut all_words: Option<Vec<&str>> = None;
         let location_start = s.location.map(|l| l.start);
-        let mut legal_starts: Vec<usize> = Vec::new();
+        let legal_starts = &mut buffers.legal_starts;
+        legal_starts.clear();
         let mut k = 0;
         while k < tokens.len() {
             let n = if tokens[k].field == field
                 && tokens[k].kind == TokenKind::Word
                 && s.bits[k] & word::LEGAL_FORM_START != 0
             {
+                let words = all_words.get_or_insert_with(|| {
+                    (0..tokens.len()).map(word).collect()
+                });
                 self.lexicon.legal_form_at(&words[k..])
             } else {
                 0
@@ -1732,12 +1759,16 @@ impl Inner {
                     || tokens[after].kind != TokenKind::Word
                     || Some(after) == location_start
                     || (s.bits[after] & word::LEGAL_FORM_START != 0
-                        && self.lexicon.legal_form_at(&words[after..]) > 0)
+                        && all_words.as_ref().is_some_and(|words| {
+                            self.lexicon.legal_form_at(&words[after..]) > 0
+                        }))
                     // A name before it (not the bank's words).
                     || (k > 0
                         && keep[k - 1]
-                        && self.lexicon.closing_legal_form_at(&words[k..])
-                            == n);
+                        && all_words.as_ref().is_some_and(|words| {
+                            self.lexicon.closing_legal_form_at(&words[k..])
+                                == n
+                        }));
                 if ends_name
                     && tokens[k..k + n].iter().all(|t| t.field == field)
                 {
@@ -1757,7 +1788,8 @@ impl Inner {
                 keep[k] = false;
             }
         }
-        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let runs = &mut buffers.runs;
+        runs.clear();
         for (k, &kept) in keep.iter().enumerate() {
             match runs.last_mut() {
                 Some((_, e)) if kept && *e + 1 == k => *e = k,
@@ -1766,8 +1798,10 @@ impl Inner {
             }
         }
         let (first, last) =
-            runs.into_iter().find_map(|(mut first, mut last)| {
-                while first <= last && self.is_edge_word(words[first]) {
+            runs.iter().find_map(|&(mut first, mut last)| {
+                while first <= last
+                    && self.is_edge_word(word(first), s.bits[first])
+                {
                     first += 1;
                 }
                 // Trailing function words are the bank's sentence going on
@@ -1782,8 +1816,8 @@ impl Inner {
                     })
                 };
                 while last > first
-                    && (self.is_edge_word(words[last])
-                        || (words[last].len() <= 3
+                    && (self.is_edge_word(word(last), s.bits[last])
+                        || (word(last).len() <= 3
                             && s.bits[last] & word::STOPWORD != 0
                             && !shop_word_at(last)))
                 {
@@ -1851,9 +1885,12 @@ impl Inner {
         Some(display_name(norm, run))
     }
 
-    fn is_edge_word(&self, w: &str) -> bool {
+    /// A word at the edge of a run that is the bank's, not the name's: a
+    /// letter, a descriptor word (`bits` are the token's [`word`] bits), a
+    /// currency code.
+    fn is_edge_word(&self, w: &str, bits: u16) -> bool {
         w.len() <= 1
-            || self.lexicon.descriptor_words.contains(w)
+            || bits & word::DESCRIPTOR != 0
             || currency_key(w).is_some_and(|k| {
                 self.currency_countries
                     .contains_key(&k.map(|b| b.to_ascii_uppercase()))
