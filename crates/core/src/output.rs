@@ -158,10 +158,10 @@ fn write_hundredths(out: &mut Vec<u8>, hundredths: f64) {
             })
             .collect()
     });
+    let whole =
+        (0.0..=100.0).contains(&hundredths) && hundredths.fract() == 0.0;
     match table.get(hundredths as usize) {
-        Some(text) if (0.0..=100.0).contains(&hundredths) => {
-            out.extend_from_slice(text);
-        }
+        Some(text) if whole => out.extend_from_slice(text),
         _ => write_f64(out, hundredths / 100.0),
     }
 }
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn hundredths_are_written_as_write_f64_writes_them() {
         for hundredths in
-            (0..=100).map(f64::from).chain([-3.0, 250.0, f64::NAN])
+            (0..=100).map(f64::from).chain([-3.0, 250.0, 50.5, f64::NAN])
         {
             let (mut fast, mut plain) = (Vec::new(), Vec::new());
             super::write_hundredths(&mut fast, hundredths);
