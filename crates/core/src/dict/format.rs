@@ -281,8 +281,6 @@ pub fn hash_more(mut h: u64, bytes: &[u8]) -> u64 {
 #[derive(Clone, Copy, Debug)]
 pub struct Continuations<'a> {
     bits: &'a [u8],
-    /// A mixed hash shifted right by this many bits is a bit index.
-    shift: u32,
 }
 
 impl<'a> Continuations<'a> {
@@ -309,24 +307,18 @@ impl<'a> Continuations<'a> {
         }
         let bytes = (hashes.len() / 2).next_power_of_two().max(8);
         let mut bits = vec![0u8; bytes];
-        let shift = Continuations::shift_for(bytes);
         for h in hashes {
-            let bit = continuation_bit(h, shift);
+            let bit = slot_of(h, bytes * 8);
             bits[bit / 8] |= 1 << (bit % 8);
         }
         bits
     }
 
-    fn shift_for(bytes: usize) -> u32 {
-        64 - (bytes * 8).trailing_zeros()
-    }
-
     /// Reads the section; `None` when its length is not a power of two of
     /// at least 8 bytes.
     pub fn new(bits: &'a [u8]) -> Option<Continuations<'a>> {
-        (bits.len().is_power_of_two() && bits.len() >= 8).then(|| {
-            Continuations { bits, shift: Continuations::shift_for(bits.len()) }
-        })
+        (bits.len().is_power_of_two() && bits.len() >= 8)
+            .then_some(Continuations { bits })
     }
 
     /// False when no alias starts with `before` followed by a token that
@@ -340,15 +332,9 @@ impl<'a> Continuations<'a> {
         }
         let h = hash_more(HASH_START, before);
         let h = hash_more(h, &token[..token.len().min(3)]);
-        let bit = continuation_bit(h, self.shift);
+        let bit = slot_of(h, self.bits.len() * 8);
         self.bits.get(bit / 8).is_some_and(|b| b & (1 << (bit % 8)) != 0)
     }
-}
-
-/// The bit of a text's hash in [`Continuations`].
-fn continuation_bit(h: u64, shift: u32) -> usize {
-    // FNV's high bits are weakly mixed: multiply before taking them.
-    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
 /// Bytes per key-table slot: hash u64, entry u32.
