@@ -13,6 +13,8 @@ use std::{env, fs};
 mod dict;
 #[path = "src/lexicon.rs"]
 mod lexicon;
+#[path = "src/slots.rs"]
+mod slots;
 #[path = "src/taxonomy.rs"]
 mod taxonomy;
 #[path = "src/text.rs"]

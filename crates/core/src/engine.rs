@@ -31,10 +31,10 @@ use crate::json::RawTransaction;
 use crate::learn::Customer;
 use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources, word};
 use crate::model::{AccountNature, Categorization, Country, TransactionView};
-use crate::phrase::HashSlots;
 use crate::rules::{
     Channel, MccTable, RuleHit, RuleId, RuleScratch, RuleSet, Strength,
 };
+use crate::slots::HashSlots;
 use crate::taxonomy::{CategoryId, Taxonomy, Tree};
 use crate::text::{Field, NormText, Token, TokenKind};
 
@@ -251,9 +251,7 @@ impl EngineBuilder {
                 _ => {}
             }
         }
-        let word_bits = HashSlots::new(
-            lexicon.word_bits().into_iter().map(|(h, b)| (h, u32::from(b))),
-        );
+        let word_bits = lexicon.word_bits();
         Ok(Engine {
             inner: Arc::new(Inner {
                 taxonomy: Taxonomy::builtin(),
@@ -1652,14 +1650,14 @@ impl Inner {
                 _ => self.lexicon.is_person_name(key),
             };
             if let Some(c) = self.lexicon.cities.get(key) {
-                best = Some((first, c.as_slice(), false));
+                best = Some((first, c, false));
             } else if towns
                 && let Some(c) = self.lexicon.towns.get(key)
                 && !person_name()
             {
                 // A village's name that is also a person's (`ROBLEDO`) is
                 // more likely the shop owner's.
-                best = Some((first, c.as_slice(), true));
+                best = Some((first, c, true));
             }
         }
         best

@@ -6,10 +6,344 @@
 //! from organisations, to read the country and city at the end of a
 //! descriptor, and to strip facilitators and legal forms from names.
 
+use std::fmt;
+use std::ops::Index;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::dict::format::{HASH_START, hash_more};
-use crate::text::normalize;
+use crate::slots::HashSlots;
+use crate::text::{normalize, normalize_cow};
+
+/// A set of words: their text in one buffer, found through a table of
+/// their hashes (FNV-1a, the hash the engine takes of each token). A
+/// look-up hashes the word and reads one slot, with no pointer to follow
+/// and no text to compare; two words whose 64-bit hashes are equal count
+/// as one.
+///
+/// ```
+/// use txenrich::lexicon::WordSet;
+///
+/// let mut set = WordSet::default();
+/// assert!(set.insert("anna"));
+/// assert!(!set.insert("anna"));
+/// assert!(set.contains("anna") && !set.contains("anne"));
+/// assert_eq!(set.iter().collect::<Vec<_>>(), ["anna"]);
+/// ```
+#[derive(Clone, Default)]
+pub struct WordSet {
+    /// Every word, one after another.
+    text: String,
+    /// Where each word ends in `text`, by index.
+    ends: Vec<u32>,
+    /// Hash of a word → its index.
+    index: HashSlots,
+}
+
+impl WordSet {
+    /// An empty set with room for `n` words before it grows.
+    pub fn with_capacity(n: usize) -> WordSet {
+        WordSet {
+            text: String::with_capacity(n * 8),
+            ends: Vec::with_capacity(n),
+            index: HashSlots::with_capacity(n),
+        }
+    }
+
+    /// Adds `word`; false when it was there already.
+    pub fn insert(&mut self, word: &str) -> bool {
+        self.insert_index(word).1
+    }
+
+    /// The index of `word`, added when new, and whether it was new.
+    fn insert_index(&mut self, word: &str) -> (usize, bool) {
+        let next = self.ends.len() as u32;
+        let i =
+            *self.index.entry(hash_more(HASH_START, word.as_bytes()), next);
+        if i == next {
+            self.text.push_str(word);
+            self.ends.push(self.text.len() as u32);
+        }
+        (i as usize, i == next)
+    }
+
+    /// True when `word` is in the set.
+    #[inline]
+    pub fn contains(&self, word: &str) -> bool {
+        self.index_of(word).is_some()
+    }
+
+    #[inline]
+    fn index_of(&self, word: &str) -> Option<usize> {
+        self.index
+            .get(hash_more(HASH_START, word.as_bytes()))
+            .map(|i| i as usize)
+    }
+
+    /// The number of words.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when the set holds no word.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The words, in the order they were first added.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(s, &e)| &self.text[s as usize..e as usize])
+    }
+}
+
+impl PartialEq for WordSet {
+    /// Equal when they hold the same words, in any order.
+    fn eq(&self, other: &WordSet) -> bool {
+        self.len() == other.len() && self.iter().all(|w| other.contains(w))
+    }
+}
+
+impl Eq for WordSet {}
+
+impl fmt::Debug for WordSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for WordSet {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(words: I) -> WordSet {
+        let mut set = WordSet::default();
+        words.into_iter().for_each(|w| {
+            set.insert(w);
+        });
+        set
+    }
+}
+
+/// A map from words to values, kept as a [`WordSet`] and the values by
+/// word index.
+///
+/// ```
+/// use txenrich::lexicon::WordMap;
+///
+/// let mut map = WordMap::default();
+/// map.insert("ny", *b"US");
+/// *map.get_or_insert("on", *b"CA") = *b"CA";
+/// assert_eq!(map["ny"], *b"US");
+/// assert_eq!(map.get("on"), Some(&*b"CA"));
+/// assert!(!map.contains_key("qc"));
+/// ```
+#[derive(Clone)]
+pub struct WordMap<V> {
+    keys: WordSet,
+    values: Vec<V>,
+}
+
+impl<V> Default for WordMap<V> {
+    fn default() -> WordMap<V> {
+        WordMap { keys: WordSet::default(), values: Vec::new() }
+    }
+}
+
+impl<V> WordMap<V> {
+    /// An empty map with room for `n` words before it grows.
+    pub fn with_capacity(n: usize) -> WordMap<V> {
+        WordMap {
+            keys: WordSet::with_capacity(n),
+            values: Vec::with_capacity(n),
+        }
+    }
+
+    /// Sets `word`'s value.
+    pub fn insert(&mut self, word: &str, value: V) {
+        let (i, new) = self.keys.insert_index(word);
+        if new {
+            self.values.push(value);
+        } else {
+            self.values[i] = value;
+        }
+    }
+
+    /// `word`'s value, set to `value` first when `word` is new.
+    pub fn get_or_insert(&mut self, word: &str, value: V) -> &mut V {
+        let (i, new) = self.keys.insert_index(word);
+        if new {
+            self.values.push(value);
+        }
+        &mut self.values[i]
+    }
+
+    /// `word`'s value.
+    #[inline]
+    pub fn get(&self, word: &str) -> Option<&V> {
+        self.keys.index_of(word).map(|i| &self.values[i])
+    }
+
+    /// True when `word` has a value.
+    #[inline]
+    pub fn contains_key(&self, word: &str) -> bool {
+        self.keys.contains(word)
+    }
+
+    /// The number of words.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the map holds no word.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The words, in the order they were first added.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys.iter()
+    }
+
+    /// The words and their values, in the order the words were first
+    /// added.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> + '_ {
+        self.keys.iter().zip(&self.values)
+    }
+}
+
+impl<V> Index<&str> for WordMap<V> {
+    type Output = V;
+
+    /// Panics when `word` has no value, as `HashMap` does.
+    fn index(&self, word: &str) -> &V {
+        self.get(word).expect("word is in the map")
+    }
+}
+
+impl<V: PartialEq> PartialEq for WordMap<V> {
+    /// Equal when they map the same words to equal values.
+    fn eq(&self, other: &WordMap<V>) -> bool {
+        self.len() == other.len()
+            && self.iter().all(|(w, v)| other.get(w) == Some(v))
+    }
+}
+
+impl<V: Eq> Eq for WordMap<V> {}
+
+impl<V: fmt::Debug> fmt::Debug for WordMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Place names and the countries of each: a [`WordSet`] of the names and
+/// the countries of all of them in one array, so that a list of 60,000
+/// towns is three allocations.
+///
+/// ```
+/// use txenrich::lexicon::{Lexicon, LexiconSources};
+///
+/// let lex = Lexicon::parse(&LexiconSources::builtin()).unwrap();
+/// assert!(lex.cities["paris"].contains(b"FR"));
+/// assert_eq!(lex.cities.get("purchase"), None);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PlaceMap {
+    names: WordSet,
+    /// Name `i`'s countries are `countries[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    countries: Vec<[u8; 2]>,
+}
+
+impl PlaceMap {
+    /// The countries of the place `name`, in the order first listed.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&[[u8; 2]]> {
+        self.names.index_of(name).map(|i| {
+            &self.countries
+                [self.starts[i] as usize..self.starts[i + 1] as usize]
+        })
+    }
+
+    /// True when `name` is a listed place.
+    #[inline]
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// The number of place names.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when no place is listed.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The place names, in the order first listed.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.names.iter()
+    }
+}
+
+impl Index<&str> for PlaceMap {
+    type Output = [[u8; 2]];
+
+    /// Panics when `name` is not a listed place, as `HashMap` does.
+    fn index(&self, name: &str) -> &[[u8; 2]] {
+        self.get(name).expect("place is in the map")
+    }
+}
+
+impl fmt::Debug for PlaceMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.keys().map(|k| (k, &self[k]))).finish()
+    }
+}
+
+/// Collects a [`PlaceMap`] line by line: each name's countries in the
+/// order first listed, without repeats.
+#[derive(Default)]
+struct PlaceMapBuilder {
+    names: WordSet,
+    /// (name index, country), in the order read.
+    pairs: Vec<(u32, [u8; 2])>,
+}
+
+impl PlaceMapBuilder {
+    fn with_capacity(n: usize) -> PlaceMapBuilder {
+        PlaceMapBuilder {
+            names: WordSet::with_capacity(n),
+            pairs: Vec::with_capacity(n),
+        }
+    }
+
+    fn add(&mut self, name: &str, country: [u8; 2]) {
+        let (i, _) = self.names.insert_index(name);
+        self.pairs.push((i as u32, country));
+    }
+
+    fn build(mut self) -> PlaceMap {
+        // A stable sort keeps each name's countries in the order read.
+        self.pairs.sort_by_key(|&(i, _)| i);
+        let mut starts = Vec::with_capacity(self.names.len() + 1);
+        let mut countries: Vec<[u8; 2]> = Vec::with_capacity(self.pairs.len());
+        for (i, cc) in self.pairs {
+            while starts.len() <= i as usize {
+                starts.push(countries.len() as u32);
+            }
+            let from = starts[i as usize] as usize;
+            if !countries[from..].contains(&cc) {
+                countries.push(cc);
+            }
+        }
+        while starts.len() <= self.names.len() {
+            starts.push(countries.len() as u32);
+        }
+        PlaceMap { names: self.names, starts, countries }
+    }
+}
 
 /// What a payment facilitator does with the payment (see
 /// `data/text/facilitators.tsv`).
@@ -49,28 +383,28 @@ pub struct CountryInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lexicon {
     /// Generic words, normalized.
-    pub stopwords: HashSet<String>,
+    pub stopwords: WordSet,
     /// Words printed around merchant names, never part of them.
-    pub descriptor_words: HashSet<String>,
+    pub descriptor_words: WordSet,
     /// Words that introduce a reference or another field: a name never
     /// continues past one.
-    pub reference_labels: HashSet<String>,
+    pub reference_labels: WordSet,
     /// Given names, normalized.
-    pub first_names: HashSet<String>,
+    pub first_names: WordSet,
     /// Surnames, normalized.
-    pub surnames: HashSet<String>,
+    pub surnames: WordSet,
     /// City name (normalized, possibly several tokens) → countries.
-    pub cities: HashMap<String, Vec<[u8; 2]>>,
+    pub cities: PlaceMap,
     /// The largest number of tokens in a city or town name.
     pub city_max_tokens: usize,
     /// Towns of 1,000 to 15,000 people (normalized) → countries: read as a
     /// place at the end of a descriptor, never used to weaken an alias.
-    pub towns: HashMap<String, Vec<[u8; 2]>>,
+    pub towns: PlaceMap,
     /// Region code (US states, Canadian provinces), lower case → country.
-    pub regions: HashMap<String, [u8; 2]>,
+    pub regions: WordMap<[u8; 2]>,
     /// Country codes (alpha-2 and alpha-3, lower case) and names
     /// (normalized) → alpha-2.
-    pub country_names: HashMap<String, [u8; 2]>,
+    pub country_names: WordMap<[u8; 2]>,
     /// Currency → the countries using it.
     pub currency_countries: HashMap<String, Vec<[u8; 2]>>,
     /// Legal forms as normalized token sequences, longest first.
@@ -81,9 +415,9 @@ pub struct Lexicon {
     pub facilitators: Vec<Facilitator>,
     /// Last token of a city or town name → the most tokens of such a name:
     /// most words end no place name, and one look-up says so.
-    place_ends: HashMap<String, usize>,
+    place_ends: WordMap<usize>,
     /// First token of a city name → the most tokens of such a name.
-    city_starts: HashMap<String, usize>,
+    city_starts: WordMap<usize>,
     /// One-token legal forms marked `!`: they end a name even with words
     /// after them.
     closing_legal_words: HashSet<String>,
@@ -189,26 +523,21 @@ fn line_count(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count() + 1
 }
 
-fn word_set(text: &str) -> HashSet<String> {
-    let mut set = HashSet::default();
-    set.reserve(line_count(text));
-    set.extend(
-        lines(text)
-            .map(|(_, l)| normalize(l.trim()))
-            .filter(|w| !w.is_empty()),
-    );
+fn word_set(text: &str) -> WordSet {
+    let mut set = WordSet::with_capacity(line_count(text));
+    for (_, line) in lines(text) {
+        let word = normalize_cow(line.trim());
+        if !word.is_empty() {
+            set.insert(&word);
+        }
+    }
     set
 }
 
-/// Raises `word`'s count in `most` to at least `count`; the key is
-/// allocated only for a new word.
-fn raise(most: &mut HashMap<String, usize>, word: &str, count: usize) {
-    match most.get_mut(word) {
-        Some(m) => *m = (*m).max(count),
-        None => {
-            most.insert(word.to_string(), count);
-        }
-    }
+/// Raises `word`'s count in `most` to at least `count`.
+fn raise(most: &mut WordMap<usize>, word: &str, count: usize) {
+    let m = most.get_or_insert(word, count);
+    *m = (*m).max(count);
 }
 
 fn alpha2(s: &str) -> Option<[u8; 2]> {
@@ -231,11 +560,10 @@ impl Lexicon {
             surnames: word_set(src.surnames),
             ..Lexicon::default()
         };
-        for (file, text, places) in [
-            ("cities.tsv", src.cities, &mut lex.cities),
-            ("towns.tsv", src.towns, &mut lex.towns),
-        ] {
-            places.reserve(line_count(text));
+        for (file, text) in
+            [("cities.tsv", src.cities), ("towns.tsv", src.towns)]
+        {
+            let mut places = PlaceMapBuilder::with_capacity(line_count(text));
             for (n, line) in lines(text) {
                 let tab = line.bytes().position(|b| b == b'\t');
                 let Some((city, rest)) =
@@ -249,7 +577,7 @@ impl Lexicon {
                 let cc = alpha2(cc).ok_or_else(|| {
                     format!("{file} line {n}: bad country {cc:?}")
                 })?;
-                let key = normalize(city);
+                let key = normalize_cow(city);
                 if key.is_empty() {
                     continue;
                 }
@@ -261,10 +589,13 @@ impl Lexicon {
                     let first = key.find(' ').map_or(&key[..], |i| &key[..i]);
                     raise(&mut lex.city_starts, first, count);
                 }
-                let e = places.entry(key).or_default();
-                if !e.contains(&cc) {
-                    e.push(cc);
-                }
+                places.add(&key, cc);
+            }
+            let places = places.build();
+            if file == "cities.tsv" {
+                lex.cities = places;
+            } else {
+                lex.towns = places;
             }
         }
         for (n, line) in lines(src.regions) {
@@ -279,7 +610,7 @@ impl Lexicon {
             let cc = alpha2(cc).ok_or_else(|| {
                 format!("regions.tsv line {n}: bad country {cc:?}")
             })?;
-            lex.regions.insert(code.trim().to_ascii_lowercase(), cc);
+            lex.regions.insert(&code.trim().to_ascii_lowercase(), cc);
         }
         for (n, line) in lines(src.countries) {
             let cols: Vec<&str> = line.split('\t').collect();
@@ -291,8 +622,8 @@ impl Lexicon {
             let cc = alpha2(cols[0]).ok_or_else(|| {
                 format!("countries.tsv line {n}: bad alpha-2 {:?}", cols[0])
             })?;
-            lex.country_names.insert(cols[0].trim().to_ascii_lowercase(), cc);
-            lex.country_names.insert(cols[1].trim().to_ascii_lowercase(), cc);
+            lex.country_names.insert(&cols[0].trim().to_ascii_lowercase(), cc);
+            lex.country_names.insert(&cols[1].trim().to_ascii_lowercase(), cc);
             let currency = cols[2].trim().to_string();
             if !currency.is_empty() {
                 let e = lex.currency_countries.entry(currency).or_default();
@@ -304,7 +635,7 @@ impl Lexicon {
                 for name in names.split('|') {
                     let key = normalize(name);
                     if !key.is_empty() {
-                        lex.country_names.entry(key).or_insert(cc);
+                        lex.country_names.get_or_insert(&key, cc);
                     }
                 }
             }
@@ -375,14 +706,14 @@ impl Lexicon {
 
     /// Every one-token word the lists hold, by its hash
     /// (`hash_more(HASH_START, word)`), with its [`word`] bits.
-    pub(crate) fn word_bits(&self) -> HashMap<u64, u16> {
-        let mut bits: HashMap<u64, u16> = HashMap::default();
-        bits.reserve(self.place_ends.len() + self.surnames.len());
+    pub(crate) fn word_bits(&self) -> HashSlots {
+        let mut bits = HashSlots::with_capacity(
+            self.place_ends.len() + self.surnames.len(),
+        );
         let mut set = |w: &str, bit: u16| {
             if !w.contains(' ') {
-                *bits
-                    .entry(hash_more(HASH_START, w.as_bytes()))
-                    .or_default() |= bit;
+                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |=
+                    u32::from(bit);
             }
         };
         for (words, bit) in [
@@ -509,7 +840,7 @@ mod tests {
             reference_labels: "ref\n",
             first_names: "Łukasz\nJane\n",
             surnames: "Müller\n",
-            cities: "New York\tUS\nValencia\tES\nValencia\tVE\nMünchen\tDE\n",
+            cities: "New York\tUS\nValencia\tES\nValencia\tVE\nMünchen\tDE\nVALENCIA\tES\n",
             towns: "Gumpoldskirchen\tAT\n",
             regions: "NY\tNew York\tUS\n",
             countries: "DE\tDEU\tEUR\tDEUTSCHLAND|GERMANY\nAT\tAUT\tEUR\tÖSTERREICH\n",
@@ -527,6 +858,8 @@ mod tests {
         assert!(l.is_person_name("muller"));
         assert_eq!(l.cities["valencia"], [*b"ES", *b"VE"]);
         assert_eq!(l.cities["munchen"], [*b"DE"]);
+        assert_eq!(l.cities.len(), 3, "a name listed again is one place");
+        assert_eq!(l.cities.get("paris"), None);
         assert_eq!(l.towns["gumpoldskirchen"], [*b"AT"]);
         assert!(
             !l.is_weak_word("gumpoldskirchen"),

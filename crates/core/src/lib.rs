@@ -75,6 +75,7 @@ pub mod model;
 mod output;
 mod phrase;
 pub mod rules;
+mod slots;
 pub mod synth;
 pub mod taxonomy;
 pub mod text;

@@ -17,6 +17,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::dict::format::{HASH_START, hash_more};
+use crate::slots::HashSlots;
 
 /// Entry bit: the hashed tokens begin a longer phrase.
 const BEGINS_PHRASE: u32 = 1 << 31;
@@ -66,60 +67,6 @@ impl PhraseTableBuilder {
             texts: self.texts,
         }
     }
-}
-
-/// A read-only map from 64-bit hashes to `u32` values, in one
-/// open-addressing array at a load of at most one half, so that a probe for
-/// an absent hash usually ends at its first slot. Hashes are stored with
-/// bit 0 set (0 marks an empty slot): the caller keeps keys that differ
-/// only there apart, or accepts them as one.
-#[derive(Clone, Debug)]
-pub(crate) struct HashSlots {
-    /// (hash | 1, value); hash 0 marks an empty slot.
-    table: Box<[(u64, u32)]>,
-    mask: usize,
-}
-
-impl HashSlots {
-    /// The map of `entries`; of hashes equal but for bit 0, the last wins.
-    pub(crate) fn new(
-        entries: impl ExactSizeIterator<Item = (u64, u32)>,
-    ) -> HashSlots {
-        let slots = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = vec![(0u64, 0u32); slots].into_boxed_slice();
-        let mask = slots - 1;
-        for (h, v) in entries {
-            let h = h | 1;
-            let mut i = slot_of(h, mask);
-            while table[i].0 != 0 && table[i].0 != h {
-                i = (i + 1) & mask;
-            }
-            table[i] = (h, v);
-        }
-        HashSlots { table, mask }
-    }
-
-    /// The value of hash `h` (bit 0 ignored).
-    #[inline]
-    pub(crate) fn get(&self, h: u64) -> Option<u32> {
-        let h = h | 1;
-        let mut i = slot_of(h, self.mask);
-        loop {
-            let (sh, v) = self.table[i];
-            if sh == h {
-                return Some(v);
-            }
-            if sh == 0 {
-                return None;
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-}
-
-fn slot_of(h: u64, mask: usize) -> usize {
-    // FNV's low bits are weak: take the high bits of a multiplied hash.
-    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 /// Whole-token phrases, each with a caller's id, ready for look-ups.

@@ -196,11 +196,12 @@ impl Generator {
         }
         let lexicon =
             Lexicon::parse(&LexiconSources::builtin()).unwrap_or_default();
-        let mut firsts: Vec<&String> = lexicon.first_names.iter().collect();
-        let mut lasts: Vec<&String> = lexicon.surnames.iter().collect();
+        let mut firsts: Vec<&str> = lexicon.first_names.iter().collect();
+        let mut lasts: Vec<&str> = lexicon.surnames.iter().collect();
         let mut cities: Vec<String> =
             lexicon.cities.keys().map(|c| c.to_uppercase()).collect();
-        // Hash sets have no order: sort, so that a seed means one sequence.
+        // Sorted, so that a seed means one sequence whatever order the
+        // lists are kept in.
         firsts.sort();
         lasts.sort();
         cities.sort();
@@ -209,10 +210,10 @@ impl Generator {
             .map(|_| {
                 let f = firsts
                     .get(rng.below(firsts.len().max(1)))
-                    .map_or("ANNA", |s| s.as_str());
+                    .map_or("ANNA", |s| s);
                 let l = lasts
                     .get(rng.below(lasts.len().max(1)))
-                    .map_or("EXAMPLE", |s| s.as_str());
+                    .map_or("EXAMPLE", |s| s);
                 format!("{} {}", f.to_uppercase(), l.to_uppercase())
             })
             .collect();

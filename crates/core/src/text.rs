@@ -243,6 +243,36 @@ pub fn normalize(raw: &str) -> String {
     })
 }
 
+/// [`normalize`] without a copy when `raw` is already normalized plain
+/// words (lower-case ASCII letters, one space apart), as the word lists the
+/// build script writes are.
+pub(crate) fn normalize_cow(raw: &str) -> std::borrow::Cow<'_, str> {
+    if is_normalized_plain(raw) {
+        std::borrow::Cow::Borrowed(raw)
+    } else {
+        std::borrow::Cow::Owned(normalize(raw))
+    }
+}
+
+/// True when [`normalize_plain_words`] returns `raw` unchanged.
+fn is_normalized_plain(raw: &str) -> bool {
+    let (mut word_len, mut all_x) = (0usize, true);
+    for &b in raw.as_bytes() {
+        if b == b' ' {
+            if word_len == 0 || (word_len >= 2 && all_x) {
+                return false;
+            }
+            (word_len, all_x) = (0, true);
+        } else if b.is_ascii_lowercase() {
+            all_x &= b == b'x';
+            word_len += 1;
+        } else {
+            return false;
+        }
+    }
+    word_len > 0 && !(word_len >= 2 && all_x)
+}
+
 /// [`normalize`] of text made only of ASCII letters and spaces (most
 /// entries of the word lists): the words lower-cased, one space apart.
 /// `None` for any other text, and for a word the scanner reads as a card
@@ -959,6 +989,39 @@ fn number(digits: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_cow_borrows_only_what_normalize_keeps() {
+        for raw in [
+            "anna",
+            "new york",
+            "x",
+            "xx",
+            "ax xx",
+            "xx ab",
+            "a  b",
+            " a",
+            "a ",
+            "",
+            "Anna",
+            "são paulo",
+            "st. ives",
+            "b2b",
+            "a-b",
+            "x y",
+        ] {
+            let cow = normalize_cow(raw);
+            assert_eq!(cow, normalize(raw), "{raw:?}");
+            if matches!(cow, std::borrow::Cow::Borrowed(_)) {
+                assert_eq!(normalize(raw), raw, "{raw:?} borrowed");
+            }
+        }
+        assert!(matches!(
+            normalize_cow("new york"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert!(matches!(normalize_cow("xx"), std::borrow::Cow::Owned(_)));
+    }
 
     #[test]
     fn letters_of_the_fast_ranges_classify_as_the_unicode_tables_say() {
