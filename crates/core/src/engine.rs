@@ -251,7 +251,7 @@ impl EngineBuilder {
                 _ => {}
             }
         }
-        let word_bits = lexicon.word_bits();
+        let token_facts = token_facts(&lexicon, &rules);
         Ok(Engine {
             inner: Arc::new(Inner {
                 taxonomy: Taxonomy::builtin(),
@@ -260,12 +260,32 @@ impl EngineBuilder {
                 dict,
                 lexicon,
                 facilitators,
-                word_bits,
+                token_facts,
                 single_currency,
                 currency_countries,
             }),
         })
     }
+}
+
+/// In a [`Inner::token_facts`] value: the token's hash has an entry in the
+/// keyword table, held in the high 32 bits.
+const TOKEN_IN_PHRASES: u64 = 1 << 31;
+
+/// The table of [`Inner::token_facts`]: the word lists' bits of each word,
+/// and the keyword table's entries.
+fn token_facts(lexicon: &Lexicon, rules: &RuleSet) -> HashSlots<u64> {
+    let words = lexicon.word_bits();
+    let mut facts = HashSlots::with_capacity(
+        words.iter().count() + rules.phrase_entries().count(),
+    );
+    for (h, bits) in words.iter() {
+        *facts.entry(h, 0) |= u64::from(bits);
+    }
+    for (h, entry) in rules.phrase_entries() {
+        *facts.entry(h, 0) |= TOKEN_IN_PHRASES | u64::from(entry) << 32;
+    }
+    facts
 }
 
 /// The embedded word lists, with the names of the longest lists already
@@ -298,10 +318,13 @@ struct Inner {
     dict: Dictionary,
     lexicon: Lexicon,
     facilitators: FxHashMap<String, Vec<usize>>,
-    /// Each one-token word of the lists by its hash, with its [`word`]
-    /// bits. (Hashes are 64 bits, as in the dictionary's key table: a token
-    /// taken for a listed word it is not is a chance of about one in 10¹⁴.)
-    word_bits: HashSlots,
+    /// What is known of a token, by its hash: its [`word`] bits (low 32
+    /// bits, with [`TOKEN_IN_PHRASES`]) and, when that bit is set, the
+    /// keyword table's entry (high 32 bits). One probe per token serves the
+    /// word lists and the keywords. (Hashes are 64 bits, as in the
+    /// dictionary's key table: a token taken for a listed word it is not
+    /// is a chance of about one in 10¹⁴.)
+    token_facts: HashSlots<u64>,
     /// Keyed by [`currency_key`].
     single_currency: FxHashMap<[u8; 3], [u8; 2]>,
     /// Keyed by [`currency_key`].
@@ -313,7 +336,9 @@ struct Inner {
 struct Scratch {
     norm: NormText,
     /// The [`word`] bits of each token of `norm` (none for noise).
-    bits: Vec<u16>,
+    bits: Vec<u32>,
+    /// The keyword table's entry for each word or number token.
+    first_phrases: Vec<Option<u32>>,
     /// The hash of each token of `norm` (`hash_more(HASH_START, text)`).
     hashes: Vec<u64>,
     /// The text range and hash of each word or number token, for the rules.
@@ -677,6 +702,7 @@ impl Inner {
         s.hashes.clear();
         s.spans.clear();
         s.span_hashes.clear();
+        s.first_phrases.clear();
         let text = s.norm.text().as_bytes();
         for t in s.norm.tokens() {
             let h = hash_more(HASH_START, &text[t.range()]);
@@ -685,7 +711,12 @@ impl Inner {
                 s.bits.push(0);
                 continue;
             }
-            s.bits.push(self.word_bits.get(h).map_or(0, |b| b as u16));
+            let known = self.token_facts.get(h).unwrap_or(0);
+            s.bits.push(known as u32 & word::ALL);
+            s.first_phrases.push(
+                (known & TOKEN_IN_PHRASES != 0)
+                    .then_some((known >> 32) as u32),
+            );
             s.spans.push((t.start, t.end));
             s.span_hashes.push(h);
         }
@@ -694,6 +725,7 @@ impl Inner {
             s.norm.text(),
             &s.spans,
             &s.span_hashes,
+            &s.first_phrases,
             &mut s.hits,
             rule_scratch,
         );
@@ -1364,7 +1396,7 @@ impl Inner {
     fn find_facilitators(
         &self,
         norm: &NormText,
-        bits: &[u16],
+        bits: &[u32],
         amount: f64,
         spans: &mut Vec<FacilitatorSpan>,
     ) -> Option<FacilitatorSpan> {
@@ -1446,7 +1478,7 @@ impl Inner {
     fn trailing_location(
         &self,
         norm: &NormText,
-        bits: &[u16],
+        bits: &[u32],
         currency: &str,
         card_line: bool,
     ) -> Option<Location> {
@@ -1586,7 +1618,7 @@ impl Inner {
     fn city_starting_at(
         &self,
         norm: &NormText,
-        bits: &[u16],
+        bits: &[u32],
         start: usize,
         limit: usize,
     ) -> Option<usize> {
@@ -1594,9 +1626,7 @@ impl Inner {
         if bits[start] & word::CITY_START == 0 {
             return None;
         }
-        let max = self
-            .lexicon
-            .city_tokens_starting_with(norm.token_text(&tokens[start]));
+        let max = word::city_start_tokens(bits[start]);
         if max == 0 {
             return None;
         }
@@ -1621,7 +1651,7 @@ impl Inner {
     fn city_ending_at(
         &self,
         norm: &NormText,
-        bits: &[u16],
+        bits: &[u32],
         end: usize,
         towns: bool,
     ) -> Option<(usize, &[[u8; 2]], bool)> {
@@ -1629,8 +1659,7 @@ impl Inner {
         if bits[end] & word::PLACE_END == 0 {
             return None;
         }
-        let max =
-            self.lexicon.place_tokens_ending_in(norm.token_text(&tokens[end]));
+        let max = word::place_end_tokens(bits[end]);
         let mut best = None;
         for n in 1..=max.min(end + 1) {
             let first = end + 1 - n;
@@ -1886,7 +1915,7 @@ impl Inner {
     /// A word at the edge of a run that is the bank's, not the name's: a
     /// letter, a descriptor word (`bits` are the token's [`word`] bits), a
     /// currency code.
-    fn is_edge_word(&self, w: &str, bits: u16) -> bool {
+    fn is_edge_word(&self, w: &str, bits: u32) -> bool {
         w.len() <= 1
             || bits & word::DESCRIPTOR != 0
             || currency_key(w).is_some_and(|k| {

@@ -424,28 +424,57 @@ pub struct Lexicon {
 }
 
 /// What the word lists say of one word, as bits: the engine looks each
-/// token of a line up once, and then asks its questions of the bits.
+/// token of a line up once, and then asks its questions of the bits. Bits
+/// 16 to 23 hold the most tokens of a place name the word ends, and bits
+/// 24 to 30 those of a city name it starts (see [`place_end_tokens`] and
+/// [`city_start_tokens`]); bit 31 is left to the engine.
 pub(crate) mod word {
     /// A generic word (`stopwords.txt`).
-    pub const STOPWORD: u16 = 1;
+    pub const STOPWORD: u32 = 1;
     /// A word printed around merchant names (`descriptor_words.txt`).
-    pub const DESCRIPTOR: u16 = 1 << 1;
+    pub const DESCRIPTOR: u32 = 1 << 1;
     /// A reference or field label (`reference_labels.txt`).
-    pub const REFERENCE_LABEL: u16 = 1 << 2;
+    pub const REFERENCE_LABEL: u32 = 1 << 2;
     /// A given name.
-    pub const FIRST_NAME: u16 = 1 << 3;
+    pub const FIRST_NAME: u32 = 1 << 3;
     /// A surname.
-    pub const SURNAME: u16 = 1 << 4;
+    pub const SURNAME: u32 = 1 << 4;
     /// The first token of a legal form.
-    pub const LEGAL_FORM_START: u16 = 1 << 5;
+    pub const LEGAL_FORM_START: u32 = 1 << 5;
     /// A legal form of one token.
-    pub const LEGAL_FORM: u16 = 1 << 6;
+    pub const LEGAL_FORM: u32 = 1 << 6;
     /// The last token of a city or town name.
-    pub const PLACE_END: u16 = 1 << 7;
+    pub const PLACE_END: u32 = 1 << 7;
     /// The first token of a city name.
-    pub const CITY_START: u16 = 1 << 8;
+    pub const CITY_START: u32 = 1 << 8;
     /// The first token of a payment facilitator's printed form.
-    pub const FACILITATOR_START: u16 = 1 << 9;
+    pub const FACILITATOR_START: u32 = 1 << 9;
+    /// Every bit the word lists set.
+    pub const ALL: u32 = 0x7FFF_FFFF;
+
+    /// The bits of a word that ends a place name of `tokens` tokens at
+    /// most (the most that fits is kept).
+    pub fn with_place_end_tokens(tokens: usize) -> u32 {
+        (tokens.min(0xFF) as u32) << 16
+    }
+
+    /// The bits of a word that starts a city name of `tokens` tokens at
+    /// most (the most that fits is kept).
+    pub fn with_city_start_tokens(tokens: usize) -> u32 {
+        (tokens.min(0x7F) as u32) << 24
+    }
+
+    /// The most tokens of a city or town name ending in a word with these
+    /// bits; 0 when none ends in it.
+    pub fn place_end_tokens(bits: u32) -> usize {
+        ((bits >> 16) & 0xFF) as usize
+    }
+
+    /// The most tokens of a city name starting with a word with these
+    /// bits; 0 when none starts with it.
+    pub fn city_start_tokens(bits: u32) -> usize {
+        ((bits >> 24) & 0x7F) as usize
+    }
 }
 
 /// The texts a [`Lexicon`] is parsed from, one per file of `data/text/`.
@@ -705,15 +734,15 @@ impl Lexicon {
     }
 
     /// Every one-token word the lists hold, by its hash
-    /// (`hash_more(HASH_START, word)`), with its [`word`] bits.
+    /// (`hash_more(HASH_START, word)`), with its [`word`] bits, place-name
+    /// token counts included.
     pub(crate) fn word_bits(&self) -> HashSlots {
         let mut bits = HashSlots::with_capacity(
             self.place_ends.len() + self.surnames.len(),
         );
-        let mut set = |w: &str, bit: u16| {
+        let mut set = |w: &str, bit: u32| {
             if !w.contains(' ') {
-                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |=
-                    u32::from(bit);
+                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |= bit;
             }
         };
         for (words, bit) in [
@@ -731,8 +760,12 @@ impl Lexicon {
                 set(&form[0], word::LEGAL_FORM);
             }
         }
-        self.place_ends.keys().for_each(|w| set(w, word::PLACE_END));
-        self.city_starts.keys().for_each(|w| set(w, word::CITY_START));
+        for (w, &n) in self.place_ends.iter() {
+            set(w, word::PLACE_END | word::with_place_end_tokens(n));
+        }
+        for (w, &n) in self.city_starts.iter() {
+            set(w, word::CITY_START | word::with_city_start_tokens(n));
+        }
         for f in &self.facilitators {
             set(&f.tokens[0], word::FACILITATOR_START);
         }
@@ -917,5 +950,31 @@ mod tests {
     #[test]
     fn builtin_lists_parse() {
         Lexicon::parse(&LexiconSources::builtin()).unwrap();
+    }
+
+    #[test]
+    fn word_bits_carry_place_token_counts() {
+        let lex = Lexicon::parse(&LexiconSources::builtin()).unwrap();
+        let bits = lex.word_bits();
+        let of = |w: &str| bits.get(hash_more(HASH_START, w.as_bytes()));
+        let mut multi = 0;
+        for (w, _) in lex.place_ends.iter().chain(lex.city_starts.iter()) {
+            let b = of(w).expect("every place word has bits");
+            assert_eq!(
+                word::place_end_tokens(b),
+                lex.place_tokens_ending_in(w)
+            );
+            assert_eq!(
+                word::city_start_tokens(b),
+                lex.city_tokens_starting_with(w)
+            );
+            assert_eq!(
+                b & word::PLACE_END != 0,
+                lex.place_ends.contains_key(w)
+            );
+            multi += usize::from(word::place_end_tokens(b) > 1);
+        }
+        assert!(multi > 100, "names of several words are counted");
+        assert_eq!(of("purchase").map_or(0, word::place_end_tokens), 0);
     }
 }

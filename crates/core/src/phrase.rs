@@ -80,24 +80,41 @@ pub(crate) struct PhraseTable {
 }
 
 impl PhraseTable {
+    /// The entry of a hash: for a token's own hash, the `first` argument
+    /// of [`PhraseTable::find`].
+    #[inline]
+    pub(crate) fn entry(&self, h: u64) -> Option<u32> {
+        self.table.get(h)
+    }
+
+    /// Every entry, as (hash, entry).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.table.iter()
+    }
+
     /// Calls `found(id, start, end)` for every phrase in `text` that starts
     /// and ends on token boundaries, by start and then by length. `tokens`
     /// holds the byte range of each token of `text` in order, and `hashes`
     /// the hash of each (`hash_more(HASH_START, token)`). Tokens of two
     /// fields may follow each other: a phrase read across them fails its
     /// text check.
+    ///
+    /// `first` holds the table's entry for each token's own hash
+    /// ([`PhraseTable::entry`]), looked up already: the engine reads it
+    /// from its one table of everything known of a token.
     pub(crate) fn find(
         &self,
         text: &[u8],
         tokens: &[(u32, u32)],
         hashes: &[u64],
+        first: &[Option<u32>],
         mut found: impl FnMut(u32, u32, u32),
     ) {
-        for (i, (&(start, _), &first)) in tokens.iter().zip(hashes).enumerate()
+        for (i, ((&(start, _), &h), &e)) in
+            tokens.iter().zip(hashes).zip(first).enumerate()
         {
-            let mut h = first;
-            let mut j = i;
-            while let Some(e) = self.table.get(h) {
+            let (mut h, mut entry, mut j) = (h, e, i);
+            while let Some(e) = entry {
                 let id = e & NO_PHRASE;
                 let end = tokens[j].1;
                 if id != NO_PHRASE
@@ -116,6 +133,7 @@ impl PhraseTable {
                     hash_more(h, b" "),
                     &text[s as usize..e as usize],
                 );
+                entry = self.table.get(h);
             }
         }
     }
@@ -281,7 +299,9 @@ mod tests {
         split_tokens(text.as_bytes(), &mut tokens, &mut hashes);
         let mut out = Vec::new();
         let table = table.clone().build();
-        table.find(text.as_bytes(), &tokens, &hashes, |id, s, e| {
+        let first: Vec<Option<u32>> =
+            hashes.iter().map(|&h| table.entry(h)).collect();
+        table.find(text.as_bytes(), &tokens, &hashes, &first, |id, s, e| {
             let piece: &'static str =
                 Box::leak(text[s as usize..e as usize].to_string().into());
             out.push((id, piece));

@@ -219,9 +219,11 @@ pub struct RuleScratch {
     /// One cache and result set per group of [`RuleSet::regexes`].
     regex: [(meta::Cache, PatternSet); 2],
     vetoed: Vec<RuleId>,
-    /// Token ranges of the text being matched, and their hashes.
+    /// Token ranges of the text being matched, their hashes, and the
+    /// keyword table's entry for each.
     tokens: Vec<(u32, u32)>,
     hashes: Vec<u64>,
+    first: Vec<Option<u32>>,
 }
 
 /// Regexes of rules compiled together.
@@ -745,6 +747,7 @@ impl RuleSet {
             vetoed: Vec::new(),
             tokens: Vec::new(),
             hashes: Vec::new(),
+            first: Vec::new(),
         }
     }
 
@@ -761,19 +764,41 @@ impl RuleSet {
         tokens.clear();
         hashes.clear();
         phrase::split_tokens(text.as_bytes(), &mut tokens, &mut hashes);
-        self.find_in_tokens(text, &tokens, &hashes, hits, scratch);
+        let mut first = std::mem::take(&mut scratch.first);
+        first.clear();
+        first.extend(hashes.iter().map(|&h| self.phrase_entry(h)));
+        self.find_in_tokens(text, &tokens, &hashes, &first, hits, scratch);
         scratch.tokens = tokens;
         scratch.hashes = hashes;
+        scratch.first = first;
+    }
+
+    /// The keyword table's entry for a token's hash: what
+    /// [`RuleSet::find_in_tokens`] takes in `entries`.
+    #[inline]
+    pub(crate) fn phrase_entry(&self, h: u64) -> Option<u32> {
+        self.phrases.entry(h)
+    }
+
+    /// Every entry of the keyword table, as (hash, entry), for a caller
+    /// that keeps them in a table of its own.
+    pub(crate) fn phrase_entries(
+        &self,
+    ) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.phrases.entries()
     }
 
     /// [`RuleSet::find_with`] over the tokens of `text` already read: the
     /// byte range of each word or number, in order (the field separators
-    /// may be left out), and its hash, `hash_more(HASH_START, token)`.
+    /// may be left out), its hash, `hash_more(HASH_START, token)`, and the
+    /// keyword table's entry for that hash (`entries`, as
+    /// [`RuleSet::phrase_entry`] gives them).
     pub(crate) fn find_in_tokens(
         &self,
         text: &str,
         tokens: &[(u32, u32)],
         hashes: &[u64],
+        entries: &[Option<u32>],
         hits: &mut Vec<RuleHit>,
         scratch: &mut RuleScratch,
     ) {
@@ -809,7 +834,7 @@ impl RuleSet {
                 }
             }
         };
-        self.phrases.find(bytes, tokens, hashes, &mut add);
+        self.phrases.find(bytes, tokens, hashes, entries, &mut add);
         self.edges.find(bytes, tokens, &mut add);
         if let Some((ac, ids)) = &self.infixes {
             for m in ac.find_overlapping_iter(text) {
@@ -1076,10 +1101,13 @@ regex = ['\bdes payroll\b']
             let mut scratch = r.scratch();
             let (mut from_text, mut from_tokens) = (Vec::new(), Vec::new());
             r.find_with(text, &mut from_text, &mut scratch);
+            let first: Vec<Option<u32>> =
+                hashes.iter().map(|&h| r.phrase_entry(h)).collect();
             r.find_in_tokens(
                 text,
                 &spans,
                 &hashes,
+                &first,
                 &mut from_tokens,
                 &mut scratch,
             );

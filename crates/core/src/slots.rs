@@ -1,34 +1,35 @@
-//! A map from 64-bit hashes to `u32` values in one open-addressing array.
+//! A map from 64-bit hashes to small values in one open-addressing array.
 //!
 //! The engine's per-token look-ups (word lists, rule phrases) go through
 //! it: a probe reads 16 bytes at the hash's home slot and usually ends
 //! there, with no pointer to follow and no key to compare.
 
-/// A map from 64-bit hashes to `u32` values, in one open-addressing array
+/// A map from 64-bit hashes to values (`u32` unless said), in one
+/// open-addressing array
 /// kept at a load of at most one half, so that a probe for an absent hash
 /// usually ends at its first slot. Hashes are stored with bit 0 set (0
 /// marks an empty slot): the caller keeps keys that differ only there
 /// apart, or accepts them as one.
 #[derive(Clone, Debug)]
-pub(crate) struct HashSlots {
+pub(crate) struct HashSlots<V = u32> {
     /// (hash | 1, value); hash 0 marks an empty slot.
-    table: Box<[(u64, u32)]>,
+    table: Box<[(u64, V)]>,
     mask: usize,
     len: usize,
 }
 
-impl Default for HashSlots {
-    fn default() -> HashSlots {
+impl<V: Copy + Default> Default for HashSlots<V> {
+    fn default() -> HashSlots<V> {
         HashSlots::with_capacity(0)
     }
 }
 
-impl HashSlots {
+impl<V: Copy + Default> HashSlots<V> {
     /// An empty map with room for `n` entries before it grows.
-    pub(crate) fn with_capacity(n: usize) -> HashSlots {
+    pub(crate) fn with_capacity(n: usize) -> HashSlots<V> {
         let slots = (n * 2).next_power_of_two().max(16);
         HashSlots {
-            table: vec![(0u64, 0u32); slots].into_boxed_slice(),
+            table: vec![(0u64, V::default()); slots].into_boxed_slice(),
             mask: slots - 1,
             len: 0,
         }
@@ -36,8 +37,8 @@ impl HashSlots {
 
     /// The map of `entries`; of hashes equal but for bit 0, the last wins.
     pub(crate) fn new(
-        entries: impl ExactSizeIterator<Item = (u64, u32)>,
-    ) -> HashSlots {
+        entries: impl ExactSizeIterator<Item = (u64, V)>,
+    ) -> HashSlots<V> {
         let mut map = HashSlots::with_capacity(entries.len());
         for (h, v) in entries {
             *map.entry(h, v) = v;
@@ -46,7 +47,7 @@ impl HashSlots {
     }
 
     /// The value of hash `h`, inserting `v` first when `h` is absent.
-    pub(crate) fn entry(&mut self, h: u64, v: u32) -> &mut u32 {
+    pub(crate) fn entry(&mut self, h: u64, v: V) -> &mut V {
         if (self.len + 1) * 2 > self.table.len() {
             self.grow();
         }
@@ -67,14 +68,19 @@ impl HashSlots {
             self,
             HashSlots::with_capacity(self.table.len()),
         );
-        for &(h, v) in old.table.iter().filter(|s| s.0 != 0) {
+        for (h, v) in old.iter() {
             self.entry(h, v);
         }
     }
 
+    /// Every entry, as (hash with bit 0 set, value), in no set order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, V)> + '_ {
+        self.table.iter().copied().filter(|s| s.0 != 0)
+    }
+
     /// The value of hash `h` (bit 0 ignored).
     #[inline]
-    pub(crate) fn get(&self, h: u64) -> Option<u32> {
+    pub(crate) fn get(&self, h: u64) -> Option<V> {
         let h = h | 1;
         let mut i = slot_of(h, self.mask);
         loop {
@@ -117,11 +123,15 @@ mod tests {
         *map.entry(6, 99) = 7;
         assert_eq!(map.get(6), Some(7));
         assert_eq!(map.len, 10_000);
+        let mut all: Vec<(u64, u32)> = map.iter().collect();
+        all.sort();
+        assert_eq!(all.len(), 10_000);
+        assert_eq!(all[..2], [(1, 0), (3, 1)], "hashes come with bit 0 set");
     }
 
     #[test]
     fn last_of_equal_hashes_wins_in_new() {
-        let map = HashSlots::new([(4u64, 1u32), (5, 2), (8, 3)].into_iter());
+        let map = HashSlots::new([(4u64, 1u64), (5, 2), (8, 3)].into_iter());
         assert_eq!(map.len, 2);
         assert_eq!(map.get(4), Some(2));
         assert_eq!(map.get(8), Some(3));
