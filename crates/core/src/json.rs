@@ -54,45 +54,8 @@ impl<'a> RawObject<'a> {
     /// when the text is not JSON, `WrongRequestFormat` when it is JSON but
     /// not an object.
     pub fn parse(json: &'a str) -> Result<RawObject<'a>, Error> {
-        let mut sc = Scanner { s: json.as_bytes(), i: 0, depth: 0 };
-        sc.ws();
-        if sc.peek() != Some(b'{') {
-            // Valid JSON that is not an object, or not JSON at all.
-            return match sc.value().and_then(|()| sc.end()) {
-                Ok(()) => Err(Error::new(
-                    ErrorClass::WrongRequestFormat,
-                    "expected a JSON object",
-                )),
-                Err(e) => Err(e),
-            };
-        }
-        let mut fields = Vec::with_capacity(12);
-        sc.i += 1;
-        sc.depth = 1;
-        sc.ws();
-        if sc.peek() == Some(b'}') {
-            sc.i += 1;
-        } else {
-            loop {
-                sc.ws();
-                let ks = sc.i;
-                let escaped = sc.string()?;
-                let raw_key = &json[ks..sc.i];
-                let key = decode_string(raw_key, escaped)?;
-                sc.ws();
-                sc.expect(b':')?;
-                sc.ws();
-                let vs = sc.i;
-                sc.value()?;
-                fields.push(RawField { key, raw_key, value: &json[vs..sc.i] });
-                sc.ws();
-                match sc.next() {
-                    Some(b',') => continue,
-                    Some(b'}') => break,
-                    _ => return Err(sc.error("expected ',' or '}'")),
-                }
-            }
-        }
+        let mut sc = Scanner::at_object(json)?;
+        let fields = sc.object(json, None)?;
         sc.end()?;
         Ok(RawObject { fields })
     }
@@ -206,7 +169,25 @@ struct Scanner<'a> {
     depth: u32,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    /// A scanner at the `{` that starts `json`, past white space; the error
+    /// of [`RawObject::parse`] when `json` is not an object.
+    fn at_object(json: &'a str) -> Result<Scanner<'a>, Error> {
+        let mut sc = Scanner { s: json.as_bytes(), i: 0, depth: 0 };
+        sc.ws();
+        if sc.peek() == Some(b'{') {
+            return Ok(sc);
+        }
+        // Valid JSON that is not an object, or not JSON at all.
+        match sc.value().and_then(|()| sc.end()) {
+            Ok(()) => Err(Error::new(
+                ErrorClass::WrongRequestFormat,
+                "expected a JSON object",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -360,6 +341,60 @@ impl Scanner<'_> {
         }
     }
 
+    /// Reads the object at the cursor (`{` already peeked) into its fields.
+    /// With `extra`, the fields of an object under the key `extra` are read
+    /// in the same pass into it (the last `extra` wins; `None` when that one
+    /// is not an object).
+    fn object(
+        &mut self,
+        json: &'a str,
+        mut extra: Option<&mut Option<Vec<RawField<'a>>>>,
+    ) -> Result<Vec<RawField<'a>>, Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nesting is too deep"));
+        }
+        self.i += 1;
+        let mut fields = Vec::with_capacity(12);
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(fields);
+        }
+        loop {
+            self.ws();
+            let ks = self.i;
+            let escaped = self.string()?;
+            let raw_key = &json[ks..self.i];
+            let key = decode_string(raw_key, escaped)?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            let vs = self.i;
+            match extra.as_deref_mut() {
+                Some(slot) if key == "extra" => {
+                    *slot = if self.peek() == Some(b'{') {
+                        Some(self.object(json, None)?)
+                    } else {
+                        self.value()?;
+                        None
+                    };
+                }
+                _ => self.value()?,
+            }
+            fields.push(RawField { key, raw_key, value: &json[vs..self.i] });
+            self.ws();
+            match self.next() {
+                Some(b',') => continue,
+                Some(b'}') => break,
+                _ => return Err(self.error("expected ',' or '}'")),
+            }
+        }
+        self.depth -= 1;
+        Ok(fields)
+    }
+
     fn container(&mut self, close: u8, object: bool) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -423,7 +458,13 @@ pub struct RawTransaction<'a> {
 impl<'a> RawTransaction<'a> {
     /// Parses and validates one transaction.
     pub fn parse(json: &'a str) -> Result<RawTransaction<'a>, Error> {
-        RawTransaction::from_object(RawObject::parse(json)?)
+        // One pass reads the fields of `extra` too.
+        let mut sc = Scanner::at_object(json)?;
+        let mut extra = None;
+        let fields = sc.object(json, Some(&mut extra))?;
+        sc.end()?;
+        let extra = extra.map(|fields| RawObject { fields });
+        RawTransaction::validate(RawObject { fields }, extra)
     }
 
     /// Validates an already parsed `serde_json::Value` (used by the owned
@@ -438,6 +479,15 @@ impl<'a> RawTransaction<'a> {
     /// Validates the fields of a parsed object.
     pub fn from_object(
         object: RawObject<'a>,
+    ) -> Result<RawTransaction<'a>, Error> {
+        RawTransaction::validate(object, None)
+    }
+
+    /// Validates the fields of a parsed object, with those of its last
+    /// `extra` when they were read already.
+    fn validate(
+        object: RawObject<'a>,
+        extra: Option<RawObject<'a>>,
     ) -> Result<RawTransaction<'a>, Error> {
         let known = Known::find(&object);
         match known.id {
@@ -514,12 +564,15 @@ impl<'a> RawTransaction<'a> {
             made_on,
             account_id,
         };
-        if let Some(extra) = known.extra
-            && extra != "null"
+        if let Some(text) = known.extra
+            && text != "null"
         {
-            let extra = RawObject::parse(extra).map_err(|_| {
-                Error::field("extra", "an object", abbreviate(extra))
-            })?;
+            let extra = match extra {
+                Some(extra) => extra,
+                None => RawObject::parse(text).map_err(|_| {
+                    Error::field("extra", "an object", abbreviate(text))
+                })?,
+            };
             raw.read_extra(&extra)?;
             raw.extra = Some(extra);
         }
@@ -527,13 +580,13 @@ impl<'a> RawTransaction<'a> {
     }
 
     fn read_extra(&mut self, extra: &RawObject<'a>) -> Result<(), Error> {
-        self.payee = optional_str(extra.get("payee"), "extra.payee")?;
-        self.payer = optional_str(extra.get("payer"), "extra.payer")?;
-        self.additional =
-            optional_str(extra.get("additional"), "extra.additional")?;
+        let extra = KnownExtra::find(extra);
+        self.payee = optional_str(extra.payee, "extra.payee")?;
+        self.payer = optional_str(extra.payer, "extra.payer")?;
+        self.additional = optional_str(extra.additional, "extra.additional")?;
         self.information =
-            optional_str(extra.get("information"), "extra.information")?;
-        if let Some(v) = extra.get("mcc") {
+            optional_str(extra.information, "extra.information")?;
+        if let Some(v) = extra.mcc {
             let text = v;
             let mcc = match decode_str(text) {
                 Some(s) => model::parse_mcc(&s),
@@ -549,13 +602,13 @@ impl<'a> RawTransaction<'a> {
                 })?);
             }
         }
-        if let Some(v) = extra.get("original_amount")
+        if let Some(v) = extra.original_amount
             && v != "null"
         {
             number(v, "extra.original_amount")?;
         }
         if let Some(c) = optional_str(
-            extra.get("original_currency_code"),
+            extra.original_currency_code,
             "extra.original_currency_code",
         )? {
             if !model::is_currency_code(&c) {
@@ -568,7 +621,7 @@ impl<'a> RawTransaction<'a> {
             self.original_currency_code = Some(c);
         }
         if let Some(d) =
-            optional_str(extra.get("posting_date"), "extra.posting_date")?
+            optional_str(extra.posting_date, "extra.posting_date")?
             && d.parse::<Date>().is_err()
         {
             return Err(Error::field(
@@ -648,6 +701,42 @@ impl<'a> Known<'a> {
                 "updated_at" => &mut k.updated_at,
                 "account_nature" => &mut k.account_nature,
                 "extra" => &mut k.extra,
+                _ => continue,
+            };
+            *slot = Some(f.value);
+        }
+        k
+    }
+}
+
+/// The raw values of the fields of `extra` a transaction's validation
+/// reads, found in one pass (the last of a repeated key wins, as in
+/// [`RawObject::get`]).
+#[derive(Default)]
+struct KnownExtra<'a> {
+    payee: Option<&'a str>,
+    payer: Option<&'a str>,
+    additional: Option<&'a str>,
+    information: Option<&'a str>,
+    mcc: Option<&'a str>,
+    original_amount: Option<&'a str>,
+    original_currency_code: Option<&'a str>,
+    posting_date: Option<&'a str>,
+}
+
+impl<'a> KnownExtra<'a> {
+    fn find(extra: &RawObject<'a>) -> KnownExtra<'a> {
+        let mut k = KnownExtra::default();
+        for f in &extra.fields {
+            let slot = match f.key.as_ref() {
+                "payee" => &mut k.payee,
+                "payer" => &mut k.payer,
+                "additional" => &mut k.additional,
+                "information" => &mut k.information,
+                "mcc" => &mut k.mcc,
+                "original_amount" => &mut k.original_amount,
+                "original_currency_code" => &mut k.original_currency_code,
+                "posting_date" => &mut k.posting_date,
                 _ => continue,
             };
             *slot = Some(f.value);
@@ -954,6 +1043,51 @@ mod tests {
         assert_eq!(v.mcc, Some(5411));
         assert_eq!(v.original_currency_code, Some("USD"));
         assert_eq!(raw.extra.as_ref().unwrap().fields.len(), 4);
+    }
+
+    #[test]
+    fn extra_read_in_one_pass_is_extra_read_after() {
+        let base = OK.trim_end_matches('}');
+        for tail in [
+            r#","extra":{"payee":"Y","payee":"Z","mcc":"5411"}}"#,
+            r#","extra":{"payee":"A"},"extra":null}"#,
+            r#","extra":null,"extra":{"payer":"B"}}"#,
+            r#","extra":{"payee":"A"},"extra":5}"#,
+            r#","extra":{"payee":"A"},"extra":{"payer":"B"}}"#,
+            r#","extra":{"a":{"b":[1,{"c":"é"}]},"payee":"É "q""}}"#,
+            r#","extra":{}}"#,
+            r#","extra":{"mcc":"54x1"}}"#,
+            r#","extra":{"payee":1}}"#,
+            r#","extra":[1]}"#,
+            r#","extra":{"payee":"A",}}"#,
+            r#","extra":{"payee":"A"}"#,
+        ] {
+            let json = format!("{base}{tail}");
+            let one_pass = RawTransaction::parse(&json);
+            let after =
+                RawObject::parse(&json).and_then(RawTransaction::from_object);
+            match (one_pass, after) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{tail}");
+                }
+                // The class and the place; the wording of a nested
+                // object's error may differ.
+                (Err(a), Err(b)) => {
+                    let at = |e: Error| {
+                        let m = e.to_string();
+                        m[..m.rfind(':').unwrap_or(m.len())].to_string()
+                    };
+                    assert_eq!(at(a), at(b), "{tail}");
+                }
+                (a, b) => panic!("{tail}: {a:?} against {b:?}"),
+            }
+        }
+        let deep = format!(
+            "{base},\"extra\":{}1{}}}",
+            "[".repeat(MAX_DEPTH as usize),
+            "]".repeat(MAX_DEPTH as usize)
+        );
+        assert!(RawTransaction::parse(&deep).is_err(), "depth counts extra");
     }
 
     #[test]
