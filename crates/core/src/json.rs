@@ -47,6 +47,9 @@ pub struct RawField<'a> {
 pub struct RawObject<'a> {
     /// The fields in input order, duplicates kept.
     pub fields: Vec<RawField<'a>>,
+    /// The object's JSON text, braces included, that the fields point
+    /// into; empty when it is not known.
+    text: &'a str,
 }
 
 impl<'a> RawObject<'a> {
@@ -55,9 +58,15 @@ impl<'a> RawObject<'a> {
     /// not an object.
     pub fn parse(json: &'a str) -> Result<RawObject<'a>, Error> {
         let mut sc = Scanner::at_object(json)?;
-        let fields = sc.object(json, None)?;
+        let object = sc.object(json, None)?;
         sc.end()?;
-        Ok(RawObject { fields })
+        Ok(object)
+    }
+
+    /// The object's JSON text, which its fields point into (empty for an
+    /// object not made by [`RawObject::parse`]).
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
     }
 
     /// The last value of `key` (JSON's "last one wins").
@@ -348,19 +357,20 @@ impl<'a> Scanner<'a> {
     fn object(
         &mut self,
         json: &'a str,
-        mut extra: Option<&mut Option<Vec<RawField<'a>>>>,
-    ) -> Result<Vec<RawField<'a>>, Error> {
+        mut extra: Option<&mut Option<RawObject<'a>>>,
+    ) -> Result<RawObject<'a>, Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("nesting is too deep"));
         }
+        let start = self.i;
         self.i += 1;
         let mut fields = Vec::with_capacity(12);
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(fields);
+            return Ok(RawObject { fields, text: &json[start..self.i] });
         }
         loop {
             self.ws();
@@ -392,7 +402,7 @@ impl<'a> Scanner<'a> {
             }
         }
         self.depth -= 1;
-        Ok(fields)
+        Ok(RawObject { fields, text: &json[start..self.i] })
     }
 
     fn container(&mut self, close: u8, object: bool) -> Result<(), Error> {
@@ -461,10 +471,9 @@ impl<'a> RawTransaction<'a> {
         // One pass reads the fields of `extra` too.
         let mut sc = Scanner::at_object(json)?;
         let mut extra = None;
-        let fields = sc.object(json, Some(&mut extra))?;
+        let object = sc.object(json, Some(&mut extra))?;
         sc.end()?;
-        let extra = extra.map(|fields| RawObject { fields });
-        RawTransaction::validate(RawObject { fields }, extra)
+        RawTransaction::validate(object, extra)
     }
 
     /// Validates an already parsed `serde_json::Value` (used by the owned

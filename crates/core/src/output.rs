@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use crate::engine::{CustomerCategory, Engine, Enrichment, MerchantRef};
-use crate::json::{RawObject, RawTransaction, write_f64, write_str};
+use crate::json::{RawField, RawObject, RawTransaction, write_f64, write_str};
 
 /// `extra` fields the engine owns: any input value is replaced.
 const ENGINE_EXTRA: [&str; 4] = [
@@ -29,59 +29,96 @@ pub(crate) fn write_enriched(
 ) {
     out.push(b'{');
     let mut first = true;
-    let mut wrote = (false, false, false); // category, extra, merchant
     let category = if categorized { engine.category_code(e) } else { None };
-    for field in &raw.object.fields {
-        match field.key.as_ref() {
-            "category" if category.is_some() => {
-                if !wrote.0 {
-                    sep(out, &mut first);
-                    write_category(out, category);
-                    wrote.0 = true;
-                }
-            }
-            "extra" => {
-                if !wrote.1 {
-                    sep(out, &mut first);
-                    write_extra(
-                        out,
-                        raw.extra.as_ref(),
-                        engine,
-                        e,
-                        categorized,
-                    );
-                    wrote.1 = true;
-                }
-            }
-            "merchant" => {
-                if !wrote.2 {
-                    sep(out, &mut first);
-                    write_merchant(out, engine, e);
-                    wrote.2 = true;
-                }
-            }
-            // Untouched fields are copied as written, key and value.
-            _ => {
-                sep(out, &mut first);
-                out.extend_from_slice(field.raw_key.as_bytes());
-                out.push(b':');
-                out.extend_from_slice(field.value.as_bytes());
-            }
+    // The parts the engine writes: category, extra and merchant, each at
+    // the place of the input's field of that name, or else at the end.
+    let write_part = |out: &mut Vec<u8>, part: usize| match part {
+        0 => write_category(out, category),
+        1 => write_extra(out, raw.extra.as_ref(), engine, e, categorized),
+        _ => write_merchant(out, engine, e),
+    };
+    let mut wrote = [category.is_none(), false, false];
+    let fields = &raw.object.fields;
+    // Untouched fields are copied as written, key and value, a run of them
+    // at a time.
+    let mut run = 0;
+    for (k, field) in fields.iter().enumerate() {
+        let part = match field.key.as_ref() {
+            "category" if category.is_some() => 0,
+            "extra" => 1,
+            "merchant" => 2,
+            _ => continue,
+        };
+        if run < k {
+            sep(out, &mut first);
+            write_fields(out, raw.object.text(), &fields[run..k]);
+        }
+        run = k + 1;
+        if !wrote[part] {
+            sep(out, &mut first);
+            write_part(out, part);
+            wrote[part] = true;
         }
     }
-    if !wrote.0 && category.is_some() {
+    if run < fields.len() {
         sep(out, &mut first);
-        write_category(out, category);
+        write_fields(out, raw.object.text(), &fields[run..]);
     }
-    if !wrote.1 {
+    for (part, _) in wrote.iter().enumerate().filter(|(_, w)| !**w) {
         sep(out, &mut first);
-        write_extra(out, None, engine, e, categorized);
-    }
-    if !wrote.2 {
-        sep(out, &mut first);
-        write_merchant(out, engine, e);
+        write_part(out, part);
     }
     out.push(b'}');
+}
+
+/// Writes `fields` as `key:value` pairs between commas, each as written.
+/// Where they lie in `text` exactly so (compact JSON), that is one copy of
+/// the text.
+fn write_fields(out: &mut Vec<u8>, text: &str, fields: &[RawField<'_>]) {
+    if let Some(span) = written_as_pairs(text, fields) {
+        out.extend_from_slice(span);
+        return;
+    }
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(field.raw_key.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(field.value.as_bytes());
+    }
+}
+
+/// The bytes of `text` that hold `fields` (at least one) as `key:value`
+/// pairs separated by single commas, when they do: each key and value is
+/// checked to start in `text` where the previous one and one separator
+/// byte end, and the separator bytes to be `:` and `,`.
+fn written_as_pairs<'t>(
+    text: &'t str,
+    fields: &[RawField<'_>],
+) -> Option<&'t [u8]> {
+    let bytes = text.as_bytes();
+    // Where `s` starts in `text`, if it lies within it.
+    let offset = |s: &str| {
+        (s.as_ptr() as usize)
+            .checked_sub(bytes.as_ptr() as usize)
+            .filter(|&o| o + s.len() <= bytes.len())
+    };
+    let start = offset(fields.first()?.raw_key)?;
+    let mut at = start;
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            (bytes.get(at) == Some(&b',')).then_some(())?;
+            at += 1;
+        }
+        (offset(field.raw_key)? == at).then_some(())?;
+        at += field.raw_key.len();
+        (bytes.get(at) == Some(&b':')).then_some(())?;
+        at += 1;
+        (offset(field.value)? == at).then_some(())?;
+        at += field.value.len();
+    }
+    Some(&bytes[start..at])
 }
 
 fn sep(out: &mut Vec<u8>, first: &mut bool) {
@@ -109,14 +146,21 @@ fn write_extra(
     out.extend_from_slice(b"\"extra\":{");
     let mut first = true;
     if let Some(extra) = extra {
-        for field in &extra.fields {
-            if ENGINE_EXTRA.contains(&field.key.as_ref()) {
+        // The input's own fields of extra, but those the engine writes.
+        let fields = &extra.fields;
+        let mut run = 0;
+        for k in 0..=fields.len() {
+            let ours = fields
+                .get(k)
+                .is_none_or(|f| ENGINE_EXTRA.contains(&f.key.as_ref()));
+            if !ours {
                 continue;
             }
-            sep(out, &mut first);
-            out.extend_from_slice(field.raw_key.as_bytes());
-            out.push(b':');
-            out.extend_from_slice(field.value.as_bytes());
+            if run < k {
+                sep(out, &mut first);
+                write_fields(out, extra.text(), &fields[run..k]);
+            }
+            run = k + 1;
         }
     }
     if categorized && e.category.is_some() {
@@ -217,6 +261,8 @@ fn write_merchant(out: &mut Vec<u8>, engine: &Engine, e: &Enrichment) {
 
 #[cfg(test)]
 mod tests {
+    use super::{write_fields, written_as_pairs};
+    use crate::json::{RawField, RawObject};
     use crate::model::Categorization;
     use crate::{Engine, EnrichOptions};
     use serde_json::Value;
@@ -280,5 +326,34 @@ mod tests {
         );
         assert_eq!(v["category"], "mine");
         assert!(v["extra"].get("categorization_confidence").is_none());
+    }
+
+    #[test]
+    fn fields_written_as_pairs_are_copied_in_one_piece() {
+        let compact =
+            RawObject::parse(r#"{"a":1,"b":"x,y","c":[1, 2]}"#).unwrap();
+        let spaced =
+            RawObject::parse(r#"{"a": 1,"b":"x,y" ,"c":[1, 2]}"#).unwrap();
+        let written = |o: &RawObject<'_>, range: std::ops::Range<usize>| {
+            let mut out = Vec::new();
+            write_fields(&mut out, o.text(), &o.fields[range]);
+            String::from_utf8(out).unwrap()
+        };
+        for o in [&compact, &spaced] {
+            assert_eq!(written(o, 0..3), r#""a":1,"b":"x,y","c":[1, 2]"#);
+            assert_eq!(written(o, 1..3), r#""b":"x,y","c":[1, 2]"#);
+        }
+        let text = compact.text();
+        assert!(written_as_pairs(text, &compact.fields).is_some());
+        assert!(written_as_pairs(text, &compact.fields[1..2]).is_some());
+        assert!(written_as_pairs(spaced.text(), &spaced.fields).is_none());
+        // Fields out of order, or not from the text, are written one by
+        // one.
+        let swapped = [compact.fields[1].clone(), compact.fields[0].clone()];
+        assert!(written_as_pairs(text, &swapped).is_none());
+        let elsewhere =
+            [RawField { key: "a".into(), raw_key: "\"a\"", value: "1" }];
+        assert!(written_as_pairs(text, &elsewhere).is_none());
+        assert!(written_as_pairs(text, &[]).is_none());
     }
 }
