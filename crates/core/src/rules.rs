@@ -36,6 +36,7 @@ use std::fmt;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::{Anchored, Input, PatternSet, meta};
 use regex_syntax::hir::{Hir, HirKind, Look};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::model::{AccountNature, Country};
@@ -495,7 +496,7 @@ impl RuleSet {
         let mut rules = Vec::new();
         let mut by_id = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_index: HashMap<String, usize> = HashMap::new();
+        let mut pattern_index: FxHashMap<String, usize> = FxHashMap::default();
         let mut uses: Vec<Vec<PatternUse>> = Vec::new();
         let mut regexes = Vec::new();
         let mut regex_rules = Vec::new();
@@ -564,8 +565,19 @@ impl RuleSet {
                  -> Result<(), RuleError> {
                     let (anchor, body) = parse_keyword(kw);
                     let mut any = false;
-                    for variant in text::spelling_variants(body) {
-                        let norm = text::normalize(&variant);
+                    // Every letter with a second spelling is outside ASCII:
+                    // most keywords have one spelling, and most are
+                    // normalized already.
+                    let variants = if body.is_ascii() {
+                        vec![std::borrow::Cow::Borrowed(body)]
+                    } else {
+                        text::spelling_variants(body)
+                            .into_iter()
+                            .map(std::borrow::Cow::Owned)
+                            .collect()
+                    };
+                    for variant in &variants {
+                        let norm = text::normalize_cow(variant);
                         if norm.is_empty() {
                             continue;
                         }
@@ -577,13 +589,17 @@ impl RuleSet {
                             )));
                         }
                         any = true;
-                        let k = *pattern_index
-                            .entry(norm.clone())
-                            .or_insert_with(|| {
+                        let k = match pattern_index.get(norm.as_ref()) {
+                            Some(&k) => k,
+                            None => {
+                                let norm = norm.into_owned();
+                                pattern_index
+                                    .insert(norm.clone(), patterns.len());
                                 patterns.push(norm);
                                 uses.push(Vec::new());
                                 patterns.len() - 1
-                            });
+                            }
+                        };
                         let u = PatternUse { rule: id, anchor, veto };
                         if !uses[k].iter().any(|x| {
                             x.rule == id
