@@ -587,6 +587,11 @@ impl Lexicon {
             reference_labels: word_set(src.reference_labels),
             first_names: word_set(src.first_names),
             surnames: word_set(src.surnames),
+            // Most places end in a word of their own.
+            place_ends: WordMap::with_capacity(
+                line_count(src.cities) + line_count(src.towns),
+            ),
+            city_starts: WordMap::with_capacity(line_count(src.cities)),
             ..Lexicon::default()
         };
         for (file, text) in
