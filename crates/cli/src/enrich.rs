@@ -160,7 +160,11 @@ pub fn stream(
         let results: Vec<(Vec<u8>, u64)> = lines
             .par_chunks(BATCH_LIMIT)
             .map(|batch| {
-                let mut buf = Vec::with_capacity(batch.len() * 512);
+                // An output line is its input line and the enrichment,
+                // a merchant object at most of a few hundred bytes: sized
+                // so, the buffer is not grown and copied as it fills.
+                let input: usize = batch.iter().map(|&(s, e)| e - s).sum();
+                let mut buf = Vec::with_capacity(input + batch.len() * 512);
                 let mut bad = 0;
                 for &(s, e) in batch {
                     if !enrich_line(engine, opts, &chunk[s..e], &mut buf) {
