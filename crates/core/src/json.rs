@@ -50,6 +50,9 @@ pub struct RawObject<'a> {
     /// The object's JSON text, braces included, that the fields point
     /// into; empty when it is not known.
     text: &'a str,
+    /// Bit `i` set when the value of field `i` (of the first 64) was read
+    /// as a string without escapes.
+    plain: u64,
 }
 
 impl<'a> RawObject<'a> {
@@ -366,11 +369,16 @@ impl<'a> Scanner<'a> {
         let start = self.i;
         self.i += 1;
         let mut fields = Vec::with_capacity(12);
+        let mut plain = 0u64;
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
             self.depth -= 1;
-            return Ok(RawObject { fields, text: &json[start..self.i] });
+            return Ok(RawObject {
+                fields,
+                text: &json[start..self.i],
+                plain: 0,
+            });
         }
         loop {
             self.ws();
@@ -391,6 +399,11 @@ impl<'a> Scanner<'a> {
                         None
                     };
                 }
+                _ if self.peek() == Some(b'"') => {
+                    if !self.string()? && fields.len() < 64 {
+                        plain |= 1 << fields.len();
+                    }
+                }
                 _ => self.value()?,
             }
             fields.push(RawField { key, raw_key, value: &json[vs..self.i] });
@@ -402,7 +415,7 @@ impl<'a> Scanner<'a> {
             }
         }
         self.depth -= 1;
-        Ok(RawObject { fields, text: &json[start..self.i] })
+        Ok(RawObject { fields, text: &json[start..self.i], plain })
     }
 
     fn container(&mut self, close: u8, object: bool) -> Result<(), Error> {
@@ -473,7 +486,7 @@ impl<'a> RawTransaction<'a> {
         let mut extra = None;
         let object = sc.object(json, Some(&mut extra))?;
         sc.end()?;
-        RawTransaction::validate(object, extra)
+        RawTransaction::validate(object, extra, true)
     }
 
     /// Validates an already parsed `serde_json::Value` (used by the owned
@@ -489,17 +502,23 @@ impl<'a> RawTransaction<'a> {
     pub fn from_object(
         object: RawObject<'a>,
     ) -> Result<RawTransaction<'a>, Error> {
-        RawTransaction::validate(object, None)
+        // The caller may have changed the fields since they were read: read
+        // every string value as written.
+        RawTransaction::validate(object, None, false)
     }
 
     /// Validates the fields of a parsed object, with those of its last
-    /// `extra` when they were read already.
+    /// `extra` when they were read already; `fresh` when the objects are
+    /// as the scanner made them, so that a string it read without escapes
+    /// is taken between its quotes.
     fn validate(
         object: RawObject<'a>,
         extra: Option<RawObject<'a>>,
+        fresh: bool,
     ) -> Result<RawTransaction<'a>, Error> {
-        let known = Known::find(&object);
-        match known.id {
+        let plain = |o: &RawObject<'_>| if fresh { o.plain } else { 0 };
+        let known = Known::find(&object, plain(&object));
+        match known.id.map(|v| v.text) {
             None => return Err(missing("id")),
             Some(v) => {
                 let t = v.as_bytes()[0];
@@ -512,7 +531,7 @@ impl<'a> RawTransaction<'a> {
         let made_on = made_on.parse::<Date>().map_err(|_| {
             Error::field("made_on", "a date YYYY-MM-DD", quoted(&made_on))
         })?;
-        let amount = required_number(known.amount, "amount")?;
+        let amount = required_number(known.amount.map(|v| v.text), "amount")?;
         let currency_code =
             required_str(known.currency_code, "currency_code")?;
         if !model::is_currency_code(&currency_code) {
@@ -528,7 +547,7 @@ impl<'a> RawTransaction<'a> {
         optional_enum(known.status, "status", &["posted", "pending"])?;
         optional_str(known.category, "category")?;
         let account_id = optional_id(known.account_id, "account_id")?;
-        optional_bool(known.duplicated, "duplicated")?;
+        optional_bool(known.duplicated.map(|v| v.text), "duplicated")?;
         for (value, field) in [
             (known.created_at, "created_at"),
             (known.updated_at, "updated_at"),
@@ -573,7 +592,7 @@ impl<'a> RawTransaction<'a> {
             made_on,
             account_id,
         };
-        if let Some(text) = known.extra
+        if let Some(text) = known.extra.map(|v| v.text)
             && text != "null"
         {
             let extra = match extra {
@@ -582,21 +601,25 @@ impl<'a> RawTransaction<'a> {
                     Error::field("extra", "an object", abbreviate(text))
                 })?,
             };
-            raw.read_extra(&extra)?;
+            raw.read_extra(&extra, plain(&extra))?;
             raw.extra = Some(extra);
         }
         Ok(raw)
     }
 
-    fn read_extra(&mut self, extra: &RawObject<'a>) -> Result<(), Error> {
-        let extra = KnownExtra::find(extra);
+    fn read_extra(
+        &mut self,
+        extra: &RawObject<'a>,
+        plain: u64,
+    ) -> Result<(), Error> {
+        let extra = KnownExtra::find(extra, plain);
         self.payee = optional_str(extra.payee, "extra.payee")?;
         self.payer = optional_str(extra.payer, "extra.payer")?;
         self.additional = optional_str(extra.additional, "extra.additional")?;
         self.information =
             optional_str(extra.information, "extra.information")?;
         if let Some(v) = extra.mcc {
-            let text = v;
+            let text = v.text;
             let mcc = match decode_str(text) {
                 Some(s) => model::parse_mcc(&s),
                 None => text.parse::<u16>().ok().filter(|&n| n <= 9999),
@@ -611,7 +634,7 @@ impl<'a> RawTransaction<'a> {
                 })?);
             }
         }
-        if let Some(v) = extra.original_amount
+        if let Some(v) = extra.original_amount.map(|v| v.text)
             && v != "null"
         {
             number(v, "extra.original_amount")?;
@@ -675,26 +698,28 @@ impl<'a> RawTransaction<'a> {
 /// wins, as in [`RawObject::get`]).
 #[derive(Default)]
 struct Known<'a> {
-    id: Option<&'a str>,
-    made_on: Option<&'a str>,
-    amount: Option<&'a str>,
-    currency_code: Option<&'a str>,
-    description: Option<&'a str>,
-    mode: Option<&'a str>,
-    status: Option<&'a str>,
-    category: Option<&'a str>,
-    account_id: Option<&'a str>,
-    duplicated: Option<&'a str>,
-    created_at: Option<&'a str>,
-    updated_at: Option<&'a str>,
-    account_nature: Option<&'a str>,
-    extra: Option<&'a str>,
+    id: Option<Val<'a>>,
+    made_on: Option<Val<'a>>,
+    amount: Option<Val<'a>>,
+    currency_code: Option<Val<'a>>,
+    description: Option<Val<'a>>,
+    mode: Option<Val<'a>>,
+    status: Option<Val<'a>>,
+    category: Option<Val<'a>>,
+    account_id: Option<Val<'a>>,
+    duplicated: Option<Val<'a>>,
+    created_at: Option<Val<'a>>,
+    updated_at: Option<Val<'a>>,
+    account_nature: Option<Val<'a>>,
+    extra: Option<Val<'a>>,
 }
 
 impl<'a> Known<'a> {
-    fn find(object: &RawObject<'a>) -> Known<'a> {
+    /// `plain`: a bit per field, set when its value is a string read
+    /// without escapes.
+    fn find(object: &RawObject<'a>, plain: u64) -> Known<'a> {
         let mut k = Known::default();
-        for f in &object.fields {
+        for (i, f) in object.fields.iter().enumerate() {
             let slot = match f.key.as_ref() {
                 "id" => &mut k.id,
                 "made_on" => &mut k.made_on,
@@ -712,7 +737,7 @@ impl<'a> Known<'a> {
                 "extra" => &mut k.extra,
                 _ => continue,
             };
-            *slot = Some(f.value);
+            *slot = Some(Val::of(f.value, i, plain));
         }
         k
     }
@@ -723,20 +748,21 @@ impl<'a> Known<'a> {
 /// [`RawObject::get`]).
 #[derive(Default)]
 struct KnownExtra<'a> {
-    payee: Option<&'a str>,
-    payer: Option<&'a str>,
-    additional: Option<&'a str>,
-    information: Option<&'a str>,
-    mcc: Option<&'a str>,
-    original_amount: Option<&'a str>,
-    original_currency_code: Option<&'a str>,
-    posting_date: Option<&'a str>,
+    payee: Option<Val<'a>>,
+    payer: Option<Val<'a>>,
+    additional: Option<Val<'a>>,
+    information: Option<Val<'a>>,
+    mcc: Option<Val<'a>>,
+    original_amount: Option<Val<'a>>,
+    original_currency_code: Option<Val<'a>>,
+    posting_date: Option<Val<'a>>,
 }
 
 impl<'a> KnownExtra<'a> {
-    fn find(extra: &RawObject<'a>) -> KnownExtra<'a> {
+    /// `plain` as for [`Known::find`].
+    fn find(extra: &RawObject<'a>, plain: u64) -> KnownExtra<'a> {
         let mut k = KnownExtra::default();
-        for f in &extra.fields {
+        for (i, f) in extra.fields.iter().enumerate() {
             let slot = match f.key.as_ref() {
                 "payee" => &mut k.payee,
                 "payer" => &mut k.payer,
@@ -748,9 +774,33 @@ impl<'a> KnownExtra<'a> {
                 "posting_date" => &mut k.posting_date,
                 _ => continue,
             };
-            *slot = Some(f.value);
+            *slot = Some(Val::of(f.value, i, plain));
         }
         k
+    }
+}
+
+/// A field's raw value, and whether it is a string read without escapes
+/// (then its content is the text between its quotes).
+#[derive(Clone, Copy)]
+struct Val<'a> {
+    text: &'a str,
+    plain: bool,
+}
+
+impl<'a> Val<'a> {
+    /// Field `i`'s value, `plain` as its bit in `mask`.
+    fn of(text: &'a str, i: usize, mask: u64) -> Val<'a> {
+        Val { text, plain: i < 64 && mask >> i & 1 != 0 }
+    }
+
+    /// The content of a string value; `None` when it is not a string.
+    fn string(self) -> Option<Cow<'a, str>> {
+        if self.plain {
+            Some(Cow::Borrowed(&self.text[1..self.text.len() - 1]))
+        } else {
+            decode_str(self.text)
+        }
     }
 }
 
@@ -778,34 +828,35 @@ pub(crate) fn abbreviate(raw: &str) -> String {
 }
 
 fn required_str<'a>(
-    v: Option<&'a str>,
+    v: Option<Val<'a>>,
     field: &str,
 ) -> Result<Cow<'a, str>, Error> {
     optional_str(v, field)?.ok_or_else(|| missing(field))
 }
 
 fn optional_str<'a>(
-    v: Option<&'a str>,
+    v: Option<Val<'a>>,
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(v) = v else { return Ok(None) };
-    if v == "null" {
+    if v.text == "null" {
         return Ok(None);
     }
-    decode_str(v)
+    v.string()
         .map(Some)
-        .ok_or_else(|| Error::field(field, "a string", abbreviate(v)))
+        .ok_or_else(|| Error::field(field, "a string", abbreviate(v.text)))
 }
 
 fn optional_id<'a>(
-    v: Option<&'a str>,
+    v: Option<Val<'a>>,
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Error> {
-    let Some(text) = v else { return Ok(None) };
+    let Some(v) = v else { return Ok(None) };
+    let text = v.text;
     if text == "null" {
         return Ok(None);
     }
-    if let Some(s) = decode_str(text) {
+    if let Some(s) = v.string() {
         return Ok(Some(s));
     }
     if text.parse::<i64>().is_ok() {
@@ -815,7 +866,7 @@ fn optional_id<'a>(
 }
 
 fn optional_enum<'a>(
-    v: Option<&'a str>,
+    v: Option<Val<'a>>,
     field: &str,
     allowed: &[&str],
 ) -> Result<Option<Cow<'a, str>>, Error> {
@@ -929,6 +980,13 @@ mod tests {
         let esc = OK.replace("MERCADONA", "MERCA\\u0044ONA");
         let raw = RawTransaction::parse(&esc).unwrap();
         assert_eq!(raw.view().description, "MERCADONA");
+        // Fields changed after reading are read as written: an escaped
+        // string put where a plain one was read is still decoded.
+        let mut object = RawObject::parse(OK).unwrap();
+        let desc = object.fields.iter().position(|f| f.key == "description");
+        object.fields[desc.unwrap()].value = "\"A\\u0042\"";
+        let raw = RawTransaction::from_object(object).unwrap();
+        assert_eq!(raw.view().description, "AB");
     }
 
     #[test]
