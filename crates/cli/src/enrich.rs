@@ -133,31 +133,42 @@ fn progress_bar(size: Option<u64>) -> ProgressBar {
     bar
 }
 
-/// Enriches every line of `input` into `out`; returns how many failed.
-pub fn stream(
-    engine: &Engine,
-    opts: &EnrichOptions<'_>,
-    mut input: impl BufRead,
-    out: &mut impl Write,
-    progress: &ProgressBar,
-) -> io::Result<u64> {
-    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (64 << 10));
-    let mut lines: Vec<(usize, usize)> = Vec::with_capacity(CHUNK_LINES);
-    let mut failed = 0u64;
-    loop {
-        chunk.clear();
-        lines.clear();
-        while lines.len() < CHUNK_LINES && chunk.len() < CHUNK_BYTES {
-            let start = chunk.len();
-            if input.read_until(b'\n', &mut chunk)? == 0 {
+/// Lines read from the input: their bytes and each line's range.
+struct Chunk {
+    bytes: Vec<u8>,
+    lines: Vec<(usize, usize)>,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk {
+            bytes: Vec::with_capacity(CHUNK_BYTES + (64 << 10)),
+            lines: Vec::with_capacity(CHUNK_LINES),
+        }
+    }
+
+    /// Refills the chunk with the next lines of `input`; empty at its end.
+    fn read(&mut self, input: &mut impl BufRead) -> io::Result<()> {
+        self.bytes.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK_LINES && self.bytes.len() < CHUNK_BYTES
+        {
+            let start = self.bytes.len();
+            if input.read_until(b'\n', &mut self.bytes)? == 0 {
                 break;
             }
-            lines.push((start, chunk.len()));
+            self.lines.push((start, self.bytes.len()));
         }
-        if lines.is_empty() {
-            return Ok(failed);
-        }
-        let results: Vec<(Vec<u8>, u64)> = lines
+        Ok(())
+    }
+
+    /// The output of every line, by batch, and how many of each failed.
+    fn enrich(
+        &self,
+        engine: &Engine,
+        opts: &EnrichOptions<'_>,
+    ) -> Vec<(Vec<u8>, u64)> {
+        self.lines
             .par_chunks(BATCH_LIMIT)
             .map(|batch| {
                 // An output line is its input line and the enrichment,
@@ -167,19 +178,53 @@ pub fn stream(
                 let mut buf = Vec::with_capacity(input + batch.len() * 512);
                 let mut bad = 0;
                 for &(s, e) in batch {
-                    if !enrich_line(engine, opts, &chunk[s..e], &mut buf) {
+                    if !enrich_line(engine, opts, &self.bytes[s..e], &mut buf)
+                    {
                         bad += 1;
                     }
                 }
                 (buf, bad)
             })
-            .collect();
-        for (buf, bad) in results {
-            out.write_all(&buf)?;
-            failed += bad;
-        }
-        progress.inc(chunk.len() as u64);
+            .collect()
     }
+}
+
+/// Enriches every line of `input` into `out`; returns how many failed.
+///
+/// While the pool enriches one chunk, this thread writes the output of the
+/// chunk before and reads the chunk after, so that reading and writing are
+/// not left out of the work the threads share.
+pub fn stream(
+    engine: &Engine,
+    opts: &EnrichOptions<'_>,
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    progress: &ProgressBar,
+) -> io::Result<u64> {
+    let (mut current, mut next) = (Chunk::new(), Chunk::new());
+    let mut written: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut failed = 0u64;
+    current.read(&mut input)?;
+    while !current.lines.is_empty() {
+        let mut results = Vec::new();
+        let io = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| results = current.enrich(engine, opts));
+            for (buf, bad) in written.drain(..) {
+                out.write_all(&buf)?;
+                failed += bad;
+            }
+            next.read(&mut input)
+        });
+        io?;
+        progress.inc(current.bytes.len() as u64);
+        written = results;
+        std::mem::swap(&mut current, &mut next);
+    }
+    for (buf, bad) in written {
+        out.write_all(&buf)?;
+        failed += bad;
+    }
+    Ok(failed)
 }
 
 /// Writes one output line; false when the line became an error object.
