@@ -20,6 +20,8 @@ pub struct Args {
     pub seed: u64,
     pub json: bool,
     pub write_corpus: Option<std::path::PathBuf>,
+    /// Lines as Salt Edge's API returns them, not the compact shape.
+    pub full: bool,
 }
 
 /// Best of `runs` timings of `f`.
@@ -46,10 +48,19 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         })
         .max(1);
-    let lines: Vec<String> = {
-        let mut g = Generator::new(&engine, args.seed);
-        (0..args.lines.max(1)).map(|i| g.json_line(i)).collect()
-    };
+    let lines: Vec<String> =
+        {
+            let mut g = Generator::new(&engine, args.seed);
+            (0..args.lines.max(1))
+                .map(|i| {
+                    if args.full {
+                        g.full_json_line(i)
+                    } else {
+                        g.json_line(i)
+                    }
+                })
+                .collect()
+        };
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     if let Some(path) = &args.write_corpus {
         let mut text = String::with_capacity(bytes);
@@ -129,11 +140,13 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     }
     let base = per_second(n, baseline);
     let dict = engine.dictionary();
+    let shape = if args.full { "full" } else { "compact" };
     if args.json {
         let report = serde_json::json!({
             "lines": n,
             "bytes": bytes,
             "seed": args.seed,
+            "shape": shape,
             "dictionary": {"merchants": dict.len(), "aliases": dict.alias_count(), "bytes": dict.byte_len()},
             "rules": {"rules": engine.rules().len(), "keywords": engine.rules().keyword_count()},
             "baseline_serde_json_round_trip_per_second": base,
@@ -147,7 +160,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         println!("{report}");
     } else {
         println!(
-            "corpus: {n} generated lines ({:.1} MB, seed {}); dictionary: {} merchants, {} aliases, {:.1} MB; {} rules, {} keywords",
+            "corpus: {n} generated lines ({shape}, {:.1} MB, seed {}); dictionary: {} merchants, {} aliases, {:.1} MB; {} rules, {} keywords",
             bytes as f64 / 1e6,
             args.seed,
             dict.len(),

@@ -140,6 +140,11 @@ enum Command {
         /// other tools on the same lines.
         #[arg(long, value_name = "FILE")]
         write_corpus: Option<PathBuf>,
+        /// Generate lines as Salt Edge's API returns them (status, mode,
+        /// timestamps, an extra of a dozen fields), about four times the
+        /// bytes of the default compact lines.
+        #[arg(long)]
+        full: bool,
     },
     /// Compile merchant sources (TSV files, or `data/merchants`
     /// directories) into a dictionary artifact.
@@ -189,13 +194,14 @@ fn main() -> ExitCode {
         Command::Categories { tree } => cmd::categories(tree),
         Command::Learn { rules, file } => cmd::learn(&rules, file.as_deref()),
         Command::Report { file } => report::run(file.as_deref()),
-        Command::Bench { lines, threads, seed, json, write_corpus } => {
+        Command::Bench { lines, threads, seed, json, write_corpus, full } => {
             bench::run(bench::Args {
                 lines,
                 threads,
                 seed,
                 json,
                 write_corpus,
+                full,
             })
         }
         Command::Compile { sources, output } => {

@@ -389,3 +389,43 @@ fn explain_shows_the_decision() {
     assert_eq!(v["category"], "transfer");
     assert!(!v["rules"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn bench_writes_its_corpus_and_enrich_reads_it_across_chunks() {
+    // More lines than one chunk of `txenrich enrich` holds, so that the
+    // output of one chunk is written while the next is enriched.
+    let n = txenrich::BATCH_LIMIT * 64 + 700;
+    for full in [false, true] {
+        let corpus = scratch("bench-corpus").join(if full {
+            "full.jsonl"
+        } else {
+            "compact.jsonl"
+        });
+        let n_text = n.to_string();
+        let mut args = vec!["bench", "--lines", &n_text, "--threads", "1"];
+        args.extend(["--json", "--write-corpus", corpus.to_str().unwrap()]);
+        if full {
+            args.push("--full");
+        }
+        let out = run(&args, b"");
+        assert!(out.status.success(), "{out:?}");
+        let report = &lines(&out)[0];
+        assert_eq!(report["lines"], n);
+        assert_eq!(report["shape"], if full { "full" } else { "compact" });
+        assert_eq!(report["results"][0]["threads"], 1);
+        assert!(
+            report["results"][0]["json_per_second"].as_f64().unwrap() > 0.0
+        );
+
+        let out =
+            run(&["enrich", "--threads", "2", corpus.to_str().unwrap()], b"");
+        assert!(out.status.success(), "{out:?}");
+        let got = lines(&out);
+        assert_eq!(got.len(), n);
+        for (i, line) in got.iter().enumerate() {
+            assert_eq!(line["id"], i.to_string(), "lines keep their order");
+            assert!(line["category"].is_string());
+            assert_eq!(line["status"].is_string(), full);
+        }
+    }
+}

@@ -306,8 +306,74 @@ impl Generator {
         (out, amount, shape.currency)
     }
 
-    /// One Salt Edge transaction as a JSON line (no newline), with `id`.
+    /// One Salt Edge transaction as a JSON line (no newline), with `id`:
+    /// the fields the engine reads, and on one line in five an `extra`
+    /// with an MCC.
     pub fn json_line(&mut self, id: usize) -> String {
+        self.transaction(id).to_string()
+    }
+
+    /// One transaction as Salt Edge's API returns it, as a JSON line (no
+    /// newline): the fields of [`Generator::json_line`] (the same as it
+    /// gives for the same seed and `id`) and `status`, `mode`, `duplicated`, `category`,
+    /// `created_at`, `updated_at`, and an `extra` of a dozen fields (a
+    /// balance snapshot, posting date and time, original amount, record
+    /// number, ...): about four times the bytes of a compact line.
+    ///
+    /// ```
+    /// use txenrich::Engine;
+    /// use txenrich::synth::Generator;
+    ///
+    /// let engine = Engine::builtin();
+    /// let line = Generator::new(&engine, 7).full_json_line(3);
+    /// let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    /// assert_eq!(v["status"], "posted");
+    /// assert!(v["extra"].as_object().unwrap().len() >= 10);
+    /// ```
+    pub fn full_json_line(&mut self, id: usize) -> String {
+        let mut v = self.transaction(id);
+        // Drawn apart from the lines' own generator, so that the lines are
+        // those of the compact corpus.
+        let mut rng = SplitMix64::new(id as u64 ^ 0xf011_11e5);
+        let made_on = v["made_on"].clone();
+        let amount = v["amount"].clone();
+        let currency = v["currency_code"].clone();
+        let balance = rng.skewed(2_000_000) as f64 / 100.0;
+        let (hour, minute) = (rng.below(24), rng.below(60));
+        let stamp = format!(
+            "{}T{hour:02}:{minute:02}:00Z",
+            made_on.as_str().unwrap_or("2026-01-01")
+        );
+        let mut extra = serde_json::json!({
+            "account_balance_snapshot": balance,
+            "categorization_confidence": 1.0,
+            "posting_date": made_on,
+            "time": format!("{hour:02}:{minute:02}:00"),
+            "original_amount": amount,
+            "original_currency_code": currency,
+            "record_number": format!("{:010}", rng.below(1_000_000_000)),
+            "unit_price": 1.0,
+            "units": 1.0,
+            "convert": false,
+            "possible_duplicate": false,
+            "tags": [],
+        });
+        if let Some(mcc) = v.get("extra").and_then(|e| e.get("mcc")) {
+            extra["mcc"] = mcc.clone();
+        }
+        let map = v.as_object_mut().expect("a transaction is an object");
+        map.insert("category".into(), "uncategorized".into());
+        map.insert("mode".into(), "normal".into());
+        map.insert("status".into(), "posted".into());
+        map.insert("duplicated".into(), false.into());
+        map.insert("extra".into(), extra);
+        map.insert("created_at".into(), stamp.clone().into());
+        map.insert("updated_at".into(), stamp.into());
+        v.to_string()
+    }
+
+    /// The fields of [`Generator::json_line`].
+    fn transaction(&mut self, id: usize) -> serde_json::Value {
         let (description, amount, currency) = self.descriptor();
         let mut v = serde_json::json!({
             "id": id.to_string(),
@@ -320,7 +386,7 @@ impl Generator {
         if self.rng.below(5) == 0 {
             v["extra"] = serde_json::json!({"mcc": format!("{}", 5000 + self.rng.below(3000))});
         }
-        v.to_string()
+        v
     }
 
     /// `n` JSON lines joined by newlines (with a final newline).
@@ -359,6 +425,22 @@ mod tests {
             "{} distinct descriptions",
             descriptions.len()
         );
+        // Full lines are the same transactions with Salt Edge's other
+        // fields: the engine reads them alike.
+        let mut full = Generator::new(&engine, 42);
+        for (i, line) in text.lines().take(300).enumerate() {
+            let full_line = full.full_json_line(i);
+            let a = RawTransaction::parse(line).unwrap();
+            let b = RawTransaction::parse(&full_line).unwrap();
+            assert_eq!(a.view().description, b.view().description);
+            assert_eq!(a.view().mcc, b.view().mcc);
+            assert!(full_line.len() > 3 * line.len(), "{full_line}");
+            let opts = crate::EnrichOptions::default();
+            assert_eq!(
+                engine.enrich(&a.view(), &opts),
+                engine.enrich(&b.view(), &opts)
+            );
+        }
         // About 30% of the lines name no merchant.
         let share = with_merchant as f64 / 2000.0;
         assert!(
