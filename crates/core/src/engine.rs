@@ -275,13 +275,7 @@ const TOKEN_IN_PHRASES: u64 = 1 << 31;
 /// The table of [`Inner::token_facts`]: the word lists' bits of each word,
 /// and the keyword table's entries.
 fn token_facts(lexicon: &Lexicon, rules: &RuleSet) -> HashSlots<u64> {
-    let words = lexicon.word_bits();
-    let mut facts = HashSlots::with_capacity(
-        words.iter().count() + rules.phrase_entries().count(),
-    );
-    for (h, bits) in words.iter() {
-        *facts.entry(h, 0) |= u64::from(bits);
-    }
+    let mut facts = lexicon.word_bits(rules.phrase_entries().count());
     for (h, entry) in rules.phrase_entries() {
         *facts.entry(h, 0) |= TOKEN_IN_PHRASES | u64::from(entry) << 32;
     }
@@ -1623,9 +1617,6 @@ impl Inner {
         limit: usize,
     ) -> Option<usize> {
         let tokens = norm.tokens();
-        if bits[start] & word::CITY_START == 0 {
-            return None;
-        }
         let max = word::city_start_tokens(bits[start]);
         if max == 0 {
             return None;
@@ -1656,10 +1647,10 @@ impl Inner {
         towns: bool,
     ) -> Option<(usize, &[[u8; 2]], bool)> {
         let tokens = norm.tokens();
-        if bits[end] & word::PLACE_END == 0 {
+        let max = word::place_end_tokens(bits[end]);
+        if max == 0 {
             return None;
         }
-        let max = word::place_end_tokens(bits[end]);
         let mut best = None;
         for n in 1..=max.min(end + 1) {
             let first = end + 1 - n;

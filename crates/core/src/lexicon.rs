@@ -443,10 +443,6 @@ pub(crate) mod word {
     pub const LEGAL_FORM_START: u32 = 1 << 5;
     /// A legal form of one token.
     pub const LEGAL_FORM: u32 = 1 << 6;
-    /// The last token of a city or town name.
-    pub const PLACE_END: u32 = 1 << 7;
-    /// The first token of a city name.
-    pub const CITY_START: u32 = 1 << 8;
     /// The first token of a payment facilitator's printed form.
     pub const FACILITATOR_START: u32 = 1 << 9;
     /// Every bit the word lists set.
@@ -741,13 +737,16 @@ impl Lexicon {
     /// Every one-token word the lists hold, by its hash
     /// (`hash_more(HASH_START, word)`), with its [`word`] bits, place-name
     /// token counts included.
-    pub(crate) fn word_bits(&self) -> HashSlots {
+    /// The table has room for `room` more entries, which a caller adds in
+    /// the high 32 bits.
+    pub(crate) fn word_bits(&self, room: usize) -> HashSlots<u64> {
         let mut bits = HashSlots::with_capacity(
-            self.place_ends.len() + self.surnames.len(),
+            self.place_ends.len() + self.surnames.len() + room,
         );
         let mut set = |w: &str, bit: u32| {
             if !w.contains(' ') {
-                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |= bit;
+                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |=
+                    u64::from(bit);
             }
         };
         for (words, bit) in [
@@ -766,10 +765,10 @@ impl Lexicon {
             }
         }
         for (w, &n) in self.place_ends.iter() {
-            set(w, word::PLACE_END | word::with_place_end_tokens(n));
+            set(w, word::with_place_end_tokens(n));
         }
         for (w, &n) in self.city_starts.iter() {
-            set(w, word::CITY_START | word::with_city_start_tokens(n));
+            set(w, word::with_city_start_tokens(n));
         }
         for f in &self.facilitators {
             set(&f.tokens[0], word::FACILITATOR_START);
@@ -960,8 +959,10 @@ mod tests {
     #[test]
     fn word_bits_carry_place_token_counts() {
         let lex = Lexicon::parse(&LexiconSources::builtin()).unwrap();
-        let bits = lex.word_bits();
-        let of = |w: &str| bits.get(hash_more(HASH_START, w.as_bytes()));
+        let bits = lex.word_bits(0);
+        let of = |w: &str| {
+            bits.get(hash_more(HASH_START, w.as_bytes())).map(|b| b as u32)
+        };
         let mut multi = 0;
         for (w, _) in lex.place_ends.iter().chain(lex.city_starts.iter()) {
             let b = of(w).expect("every place word has bits");
@@ -974,7 +975,7 @@ mod tests {
                 lex.city_tokens_starting_with(w)
             );
             assert_eq!(
-                b & word::PLACE_END != 0,
+                word::place_end_tokens(b) > 0,
                 lex.place_ends.contains_key(w)
             );
             multi += usize::from(word::place_end_tokens(b) > 1);
