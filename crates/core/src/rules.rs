@@ -565,19 +565,10 @@ impl RuleSet {
                  -> Result<(), RuleError> {
                     let (anchor, body) = parse_keyword(kw);
                     let mut any = false;
-                    // Every letter with a second spelling is outside ASCII:
-                    // most keywords have one spelling, and most are
-                    // normalized already.
-                    let variants = if body.is_ascii() {
-                        vec![std::borrow::Cow::Borrowed(body)]
-                    } else {
-                        text::spelling_variants(body)
-                            .into_iter()
-                            .map(std::borrow::Cow::Owned)
-                            .collect()
-                    };
-                    for variant in &variants {
-                        let norm = text::normalize_cow(variant);
+                    // Most keywords have one spelling and are normalized
+                    // already: neither step copies them.
+                    for variant in text::spellings(body) {
+                        let norm = text::normalize_cow(&variant);
                         if norm.is_empty() {
                             continue;
                         }

@@ -34,6 +34,7 @@
 //! assert_eq!(norm.tokens()[2].kind, TokenKind::Noise);
 //! ```
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// Which text field of a transaction a token comes from.
@@ -315,6 +316,12 @@ fn normalize_plain_words(raw: &str) -> Option<String> {
 /// assert_eq!(v, ["Ärzte", "Aerzte"]);
 /// ```
 pub fn spelling_variants(raw: &str) -> Vec<String> {
+    spellings(raw).map(Cow::into_owned).collect()
+}
+
+/// [`spelling_variants`], borrowing `raw` itself: a text with no letter of
+/// two spellings (any ASCII text) is one spelling and costs no copy.
+pub(crate) fn spellings(raw: &str) -> impl Iterator<Item = Cow<'_, str>> {
     // At most three letters with two spellings: 2^3 = 8 variants.
     let alts: Vec<(usize, char, &str)> = raw
         .char_indices()
@@ -334,23 +341,24 @@ pub fn spelling_variants(raw: &str) -> Vec<String> {
         })
         .take(3)
         .collect();
-    (0..1u32 << alts.len())
-        .map(|mask| {
-            let mut s = String::with_capacity(raw.len() + alts.len());
-            let mut last = 0;
-            for (k, &(i, c, alt)) in alts.iter().enumerate() {
-                s.push_str(&raw[last..i]);
-                if mask & (1 << k) != 0 {
-                    s.push_str(alt);
-                } else {
-                    s.push(c);
-                }
-                last = i + c.len_utf8();
+    (0..1u32 << alts.len()).map(move |mask| {
+        if alts.is_empty() {
+            return Cow::Borrowed(raw);
+        }
+        let mut s = String::with_capacity(raw.len() + alts.len());
+        let mut last = 0;
+        for (k, &(i, c, alt)) in alts.iter().enumerate() {
+            s.push_str(&raw[last..i]);
+            if mask & (1 << k) != 0 {
+                s.push_str(alt);
+            } else {
+                s.push(c);
             }
-            s.push_str(&raw[last..]);
-            s
-        })
-        .collect()
+            last = i + c.len_utf8();
+        }
+        s.push_str(&raw[last..]);
+        Cow::Owned(s)
+    })
 }
 
 struct Scanner<'a> {

@@ -74,7 +74,7 @@ pub fn compile(
                 Some(r) => (true, r),
                 None => (false, raw),
             };
-            for variant in text::spelling_variants(raw) {
+            for variant in text::spellings(raw) {
                 for (key, stripped) in alias_keys(&variant, lexicon) {
                     // A city's name, a common word, a person's name or a
                     // short code is weak on its own; NSI's three-letter
