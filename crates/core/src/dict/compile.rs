@@ -66,74 +66,76 @@ pub fn compile(
     // Alias keys → (origin, merchant, flags), deduplicated per merchant.
     let mut keys: BTreeMap<String, Vec<(u8, u32, u8)>> = BTreeMap::new();
     for (idx, m) in merchants.iter().enumerate() {
-        let mut local: HashMap<String, u8> = HashMap::new();
-        let mut add = |raw: &str,
-                       kind: u8,
-                       local: &mut HashMap<String, u8>| {
-            let (forced, raw) = match raw.strip_prefix('!') {
-                Some(r) => (true, r),
-                None => (false, raw),
-            };
-            for variant in text::spellings(raw) {
-                for (key, stripped) in alias_keys(&variant, lexicon) {
-                    // A city's name, a common word, a person's name or a
-                    // short code is weak on its own; NSI's three-letter
-                    // names too (curated ones are reviewed for this).
-                    let single = !key.contains(' ');
-                    // A word left by stripping a legal form (`Blue` of
-                    // `Blue Inc`) is a name only when it stands alone.
-                    let weak_one_word = (single
-                        && (stripped || lexicon.is_weak_word(&key)))
-                        || lexicon.cities.contains_key(&key);
-                    let short = single
-                        && key.len() == 3
-                        && m.origin != Origin::Curated;
-                    if !forced
-                        && m.origin != Origin::Curated
-                        && all_generic(&key, lexicon)
-                        && key.contains(' ')
-                    {
-                        stats.dropped_aliases += 1;
-                        continue;
+        // Ordered, so that the joined forms below are added in one order
+        // and the artifact is the same from one compile to the next.
+        let mut local: BTreeMap<String, u8> = BTreeMap::new();
+        let mut add =
+            |raw: &str, kind: u8, local: &mut BTreeMap<String, u8>| {
+                let (forced, raw) = match raw.strip_prefix('!') {
+                    Some(r) => (true, r),
+                    None => (false, raw),
+                };
+                for variant in text::spellings(raw) {
+                    for (key, stripped) in alias_keys(&variant, lexicon) {
+                        // A city's name, a common word, a person's name or a
+                        // short code is weak on its own; NSI's three-letter
+                        // names too (curated ones are reviewed for this).
+                        let single = !key.contains(' ');
+                        // A word left by stripping a legal form (`Blue` of
+                        // `Blue Inc`) is a name only when it stands alone.
+                        let weak_one_word = (single
+                            && (stripped || lexicon.is_weak_word(&key)))
+                            || lexicon.cities.contains_key(&key);
+                        let short = single
+                            && key.len() == 3
+                            && m.origin != Origin::Curated;
+                        if !forced
+                            && m.origin != Origin::Curated
+                            && all_generic(&key, lexicon)
+                            && key.contains(' ')
+                        {
+                            stats.dropped_aliases += 1;
+                            continue;
+                        }
+                        // A website's host is matched only with its name part
+                        // (`netflix com`), never as a bare domain ending.
+                        if kind == flags::DOMAIN
+                            && key.split(' ').next().is_none_or(|t| {
+                                t.len() < 3 || !key.contains(' ')
+                            })
+                        {
+                            stats.dropped_aliases += 1;
+                            continue;
+                        }
+                        let legal_form = !key.contains(' ')
+                            && lexicon
+                                .legal_forms
+                                .iter()
+                                .any(|f| f.len() == 1 && f[0] == key);
+                        if (legal_form && !forced)
+                            || key
+                                .bytes()
+                                .all(|b| b.is_ascii_digit() || b == b' ')
+                        {
+                            stats.dropped_aliases += 1;
+                            continue;
+                        }
+                        let mut f = kind;
+                        if weak_one_word && !forced {
+                            f |= flags::WEAK;
+                        } else if short && !forced {
+                            f |= flags::SHORT;
+                        }
+                        let e = local.entry(key).or_insert(f);
+                        // Keep the strongest reading: a restriction stays only
+                        // when every reading of the key has it; kinds
+                        // accumulate.
+                        let restrictions = flags::WEAK | flags::SHORT;
+                        let kept = *e & f & restrictions;
+                        *e = ((*e | f) & !restrictions) | kept;
                     }
-                    // A website's host is matched only with its name part
-                    // (`netflix com`), never as a bare domain ending.
-                    if kind == flags::DOMAIN
-                        && key
-                            .split(' ')
-                            .next()
-                            .is_none_or(|t| t.len() < 3 || !key.contains(' '))
-                    {
-                        stats.dropped_aliases += 1;
-                        continue;
-                    }
-                    let legal_form = !key.contains(' ')
-                        && lexicon
-                            .legal_forms
-                            .iter()
-                            .any(|f| f.len() == 1 && f[0] == key);
-                    if (legal_form && !forced)
-                        || key.bytes().all(|b| b.is_ascii_digit() || b == b' ')
-                    {
-                        stats.dropped_aliases += 1;
-                        continue;
-                    }
-                    let mut f = kind;
-                    if weak_one_word && !forced {
-                        f |= flags::WEAK;
-                    } else if short && !forced {
-                        f |= flags::SHORT;
-                    }
-                    let e = local.entry(key).or_insert(f);
-                    // Keep the strongest reading: a restriction stays only
-                    // when every reading of the key has it; kinds
-                    // accumulate.
-                    let restrictions = flags::WEAK | flags::SHORT;
-                    let kept = *e & f & restrictions;
-                    *e = ((*e | f) & !restrictions) | kept;
                 }
-            }
-        };
+            };
         add(&m.name, flags::NAME, &mut local);
         for (mode, value) in &m.names {
             let kind = if *mode == NameMode::Operator {
@@ -418,6 +420,19 @@ impl CategoryCodes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiles_the_same_bytes_every_time() {
+        // Two spaced keys of one merchant that join to the same word
+        // (`mcdonalds`) with different flags: the one kept must not depend
+        // on a hash map's order.
+        let tsv = "cur:m\tMc Donalds\t\tMCDO NALDS\tGB\t\tcafes_and_restaurants\tmeals\tcurated\n";
+        let lex = Lexicon::default();
+        let first = compile(&[("t.tsv", tsv)], &lex).unwrap().0;
+        for _ in 0..16 {
+            assert_eq!(compile(&[("t.tsv", tsv)], &lex).unwrap().0, first);
+        }
+    }
 
     #[test]
     fn hosts() {
