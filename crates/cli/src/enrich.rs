@@ -209,10 +209,7 @@ pub fn stream(
         let mut results = Vec::new();
         let io = rayon::in_place_scope(|scope| {
             scope.spawn(|_| results = current.enrich(engine, opts));
-            for (buf, bad) in written.drain(..) {
-                out.write_all(&buf)?;
-                failed += bad;
-            }
+            failed += write_batches(out, &written)?;
             next.read(&mut input)
         });
         io?;
@@ -220,8 +217,17 @@ pub fn stream(
         written = results;
         std::mem::swap(&mut current, &mut next);
     }
-    for (buf, bad) in written {
-        out.write_all(&buf)?;
+    Ok(failed + write_batches(out, &written)?)
+}
+
+/// Writes the output of enriched batches; returns how many lines failed.
+fn write_batches(
+    out: &mut impl Write,
+    batches: &[(Vec<u8>, u64)],
+) -> io::Result<u64> {
+    let mut failed = 0;
+    for (buf, bad) in batches {
+        out.write_all(buf)?;
         failed += bad;
     }
     Ok(failed)

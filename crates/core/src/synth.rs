@@ -210,10 +210,12 @@ impl Generator {
             .map(|_| {
                 let f = firsts
                     .get(rng.below(firsts.len().max(1)))
-                    .map_or("ANNA", |s| s);
+                    .copied()
+                    .unwrap_or("ANNA");
                 let l = lasts
                     .get(rng.below(lasts.len().max(1)))
-                    .map_or("EXAMPLE", |s| s);
+                    .copied()
+                    .unwrap_or("EXAMPLE");
                 format!("{} {}", f.to_uppercase(), l.to_uppercase())
             })
             .collect();
@@ -315,10 +317,11 @@ impl Generator {
 
     /// One transaction as Salt Edge's API returns it, as a JSON line (no
     /// newline): the fields of [`Generator::json_line`] (the same as it
-    /// gives for the same seed and `id`) and `status`, `mode`, `duplicated`, `category`,
-    /// `created_at`, `updated_at`, and an `extra` of a dozen fields (a
-    /// balance snapshot, posting date and time, original amount, record
-    /// number, ...): about four times the bytes of a compact line.
+    /// gives for the same seed and `id`) and `status`, `mode`,
+    /// `duplicated`, `category`, `created_at`, `updated_at`, and an `extra`
+    /// of a dozen fields (a balance snapshot, posting date and time,
+    /// original amount, record number, ...): about four times the bytes of
+    /// a compact line.
     ///
     /// ```
     /// use txenrich::Engine;
