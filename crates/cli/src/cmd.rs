@@ -288,7 +288,7 @@ pub fn compile(
         .collect::<Result<_, _>>()?;
     let pairs: Vec<(&str, &str)> =
         texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let lexicon = Lexicon::parse(&LexiconSources::builtin())?;
+    let lexicon = Lexicon::builtin();
     let (bytes, stats) =
         dict::compile(&pairs, &lexicon).map_err(|e| e.to_string())?;
     write_atomically(output, &bytes)

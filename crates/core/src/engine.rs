@@ -24,12 +24,13 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::builtin;
 use crate::dict::format::{HASH_START, hash_more};
 use crate::dict::{DictMatch, Dictionary, MerchantIdx, flags};
 use crate::error::{Error, ErrorClass};
 use crate::json::RawTransaction;
 use crate::learn::Customer;
-use crate::lexicon::{FacilitatorKind, Lexicon, LexiconSources, word};
+use crate::lexicon::{FacilitatorKind, Lexicon, word};
 use crate::model::{AccountNature, Categorization, Country, TransactionView};
 use crate::rules::{
     Channel, MccTable, RuleHit, RuleId, RuleScratch, RuleSet, Strength,
@@ -40,10 +41,6 @@ use crate::text::{Field, NormText, Token, TokenKind};
 
 /// The most transactions one batch may hold (Salt Edge's limit).
 pub const BATCH_LIMIT: usize = 100;
-
-mod builtin {
-    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
-}
 
 /// Options of one enrichment call.
 ///
@@ -201,8 +198,7 @@ impl EngineBuilder {
         let (lexicon, rules) = rayon::join(
             || match &self.lexicon {
                 Some(l) => Ok(l.clone()),
-                None => Lexicon::parse(&builtin_lexicon_sources())
-                    .map_err(build_err),
+                None => Lexicon::try_builtin().map_err(build_err),
             },
             || match &self.rules {
                 Some(src) => {
@@ -280,22 +276,6 @@ fn token_facts(lexicon: &Lexicon, rules: &RuleSet) -> HashSlots<u64> {
         *facts.entry(h, 0) |= TOKEN_IN_PHRASES | u64::from(entry) << 32;
     }
     facts
-}
-
-/// The embedded word lists, with the names of the longest lists already
-/// normalized by the build script: parsed, they give the same lexicon as
-/// [`LexiconSources::builtin`], with less work at start-up.
-fn builtin_lexicon_sources() -> LexiconSources<'static> {
-    LexiconSources {
-        stopwords: builtin::LEXICON_STOPWORDS,
-        descriptor_words: builtin::LEXICON_DESCRIPTOR_WORDS,
-        reference_labels: builtin::LEXICON_REFERENCE_LABELS,
-        first_names: builtin::LEXICON_FIRST_NAMES,
-        surnames: builtin::LEXICON_SURNAMES,
-        cities: builtin::LEXICON_CITIES,
-        towns: builtin::LEXICON_TOWNS,
-        ..LexiconSources::builtin()
-    }
 }
 
 /// The enrichment engine. See the [crate docs](crate).
@@ -2013,14 +1993,6 @@ fn currency_key(code: &str) -> Option<[u8; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prenormalized_word_lists_parse_to_the_same_lexicon() {
-        let raw = Lexicon::parse(&LexiconSources::builtin()).unwrap();
-        let prepared = Lexicon::parse(&builtin_lexicon_sources()).unwrap();
-        assert!(raw.towns.len() > 10_000 && raw.first_names.len() > 1_000);
-        assert!(raw == prepared);
-    }
 
     #[test]
     fn engine_is_send_sync_and_cheap_to_clone() {

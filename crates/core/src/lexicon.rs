@@ -12,6 +12,7 @@ use std::ops::Index;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::dict::format::{HASH_START, hash_more};
+use crate::image;
 use crate::slots::HashSlots;
 use crate::text::{normalize, normalize_cow};
 
@@ -96,6 +97,52 @@ impl WordSet {
         starts
             .zip(&self.ends)
             .map(|(s, &e)| &self.text[s as usize..e as usize])
+    }
+}
+
+impl WordSet {
+    /// The words and their hashes, in index order: loading rebuilds the
+    /// table from the hashes, which is quicker than hashing the words and
+    /// smaller than the table.
+    #[cfg_attr(not(test), allow(dead_code))] // written by build.rs
+    fn write_image(&self, out: &mut Vec<u8>) {
+        image::put_bytes(out, self.text.as_bytes());
+        image::put_u32s(out, self.ends.iter().copied());
+        for w in self.iter() {
+            out.extend_from_slice(
+                &hash_more(HASH_START, w.as_bytes()).to_le_bytes(),
+            );
+        }
+    }
+
+    fn read_image(r: &mut image::Reader<'_>) -> Result<WordSet, String> {
+        let text = std::str::from_utf8(r.bytes()?)
+            .map_err(|e| format!("word text: {e}"))?;
+        let ends = r.u32s()?;
+        let mut start = 0;
+        for &end in &ends {
+            if end < start || !text.is_char_boundary(end as usize) {
+                return Err(format!("word end {end} after {start}"));
+            }
+            start = end;
+        }
+        if start as usize != text.len() {
+            return Err(format!("words end at {start} of {}", text.len()));
+        }
+        let hashes = r.take(ends.len() * 8)?;
+        let mut index = HashSlots::with_capacity(ends.len());
+        for (i, h) in hashes.chunks_exact(8).enumerate() {
+            let h = u64::from_le_bytes(h.try_into().expect("eight bytes"));
+            index.entry(h, i as u32);
+        }
+        if index.len() != ends.len() {
+            return Err(format!(
+                "{} words, {} distinct hashes",
+                ends.len(),
+                index.len()
+            ));
+        }
+        Ok(WordSet { text: text.to_string(), ends, index })
     }
 }
 
@@ -211,6 +258,28 @@ impl<V> WordMap<V> {
     }
 }
 
+impl WordMap<usize> {
+    #[cfg_attr(not(test), allow(dead_code))] // written by build.rs
+    fn write_image(&self, out: &mut Vec<u8>) {
+        self.keys.write_image(out);
+        image::put_u32s(out, self.values.iter().map(|&v| v as u32));
+    }
+
+    fn read_image(r: &mut image::Reader<'_>) -> Result<Self, String> {
+        let keys = WordSet::read_image(r)?;
+        let values: Vec<usize> =
+            r.u32s()?.into_iter().map(|v| v as usize).collect();
+        if values.len() != keys.len() {
+            return Err(format!(
+                "{} values for {} words",
+                values.len(),
+                keys.len()
+            ));
+        }
+        Ok(WordMap { keys, values })
+    }
+}
+
 impl<V> Index<&str> for WordMap<V> {
     type Output = V;
 
@@ -284,6 +353,37 @@ impl PlaceMap {
     /// The place names, in the order first listed.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.names.iter()
+    }
+}
+
+impl PlaceMap {
+    #[cfg_attr(not(test), allow(dead_code))] // written by build.rs
+    fn write_image(&self, out: &mut Vec<u8>) {
+        self.names.write_image(out);
+        image::put_u32s(out, self.starts.iter().copied());
+        let flat = self.countries.as_flattened();
+        image::put_bytes(out, flat);
+    }
+
+    fn read_image(r: &mut image::Reader<'_>) -> Result<PlaceMap, String> {
+        let names = WordSet::read_image(r)?;
+        let starts = r.u32s()?;
+        let countries: Vec<[u8; 2]> =
+            r.bytes()?.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+        // Name `i`'s countries are `starts[i]..starts[i + 1]`: one more
+        // start than names, rising, within the countries.
+        let rising = starts.windows(2).all(|w| w[0] <= w[1]);
+        if starts.len() != names.len() + 1
+            || !rising
+            || starts.last().is_some_and(|&e| e as usize > countries.len())
+        {
+            return Err(format!(
+                "{} place starts for {} names",
+                starts.len(),
+                names.len()
+            ));
+        }
+        Ok(PlaceMap { names, starts, countries })
     }
 }
 
@@ -523,6 +623,9 @@ impl LexiconSources<'static> {
     }
 }
 
+/// The start of a [`Lexicon::image`]: a name and the layout's version.
+const IMAGE_MAGIC: &[u8; 8] = b"txlex\x00\x00\x01";
+
 /// The lines of a list that hold an entry, numbered from 1.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     // A plain byte loop: lines are short, and a searcher's set-up per line
@@ -577,6 +680,95 @@ fn alpha2(s: &str) -> Option<[u8; 2]> {
 impl Lexicon {
     /// Parses the lists. Errors name the file and line.
     pub fn parse(src: &LexiconSources<'_>) -> Result<Lexicon, String> {
+        let mut lex = Lexicon::parse_large_lists(src)?;
+        lex.parse_small_lists(src)?;
+        Ok(lex)
+    }
+
+    /// The lists embedded in the library: the lexicon
+    /// `Lexicon::parse(&LexiconSources::builtin())` gives, with the large
+    /// tables copied from an image the build wrote of them instead of built.
+    ///
+    /// ```
+    /// use txenrich::lexicon::{Lexicon, LexiconSources};
+    ///
+    /// let lex = Lexicon::builtin();
+    /// assert!(lex.cities["paris"].contains(b"FR"));
+    /// assert!(lex.first_names.contains("anna"));
+    /// ```
+    pub fn builtin() -> Lexicon {
+        Lexicon::try_builtin()
+            .expect("the build's lexicon image loads (checked by tests)")
+    }
+
+    /// [`Lexicon::builtin`], or why its image did not load.
+    pub(crate) fn try_builtin() -> Result<Lexicon, String> {
+        Lexicon::parse_with_image(
+            &LexiconSources::builtin(),
+            crate::builtin::LEXICON_IMAGE,
+        )
+    }
+
+    /// [`Lexicon::parse`] with the large lists (the word sets and the
+    /// places) taken from `image`, which [`Lexicon::image`] wrote of the
+    /// lexicon of the same texts: start-up copies them instead of building
+    /// them again.
+    pub(crate) fn parse_with_image(
+        src: &LexiconSources<'_>,
+        image: &[u8],
+    ) -> Result<Lexicon, String> {
+        let mut lex = Lexicon::read_image(image)
+            .map_err(|e| format!("lexicon image: {e}"))?;
+        lex.parse_small_lists(src)?;
+        Ok(lex)
+    }
+
+    /// The large lists as bytes, for [`Lexicon::parse_with_image`].
+    #[cfg_attr(not(test), allow(dead_code))] // written by build.rs
+    pub(crate) fn image(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 << 20);
+        out.extend_from_slice(IMAGE_MAGIC);
+        for set in [
+            &self.stopwords,
+            &self.descriptor_words,
+            &self.reference_labels,
+            &self.first_names,
+            &self.surnames,
+        ] {
+            set.write_image(&mut out);
+        }
+        self.cities.write_image(&mut out);
+        self.towns.write_image(&mut out);
+        self.place_ends.write_image(&mut out);
+        self.city_starts.write_image(&mut out);
+        image::put_u32(&mut out, self.city_max_tokens);
+        out
+    }
+
+    fn read_image(bytes: &[u8]) -> Result<Lexicon, String> {
+        let mut r = image::Reader::new(bytes);
+        if r.take(IMAGE_MAGIC.len())? != IMAGE_MAGIC {
+            return Err("not a lexicon image of this version".into());
+        }
+        let lex = Lexicon {
+            stopwords: WordSet::read_image(&mut r)?,
+            descriptor_words: WordSet::read_image(&mut r)?,
+            reference_labels: WordSet::read_image(&mut r)?,
+            first_names: WordSet::read_image(&mut r)?,
+            surnames: WordSet::read_image(&mut r)?,
+            cities: PlaceMap::read_image(&mut r)?,
+            towns: PlaceMap::read_image(&mut r)?,
+            place_ends: WordMap::read_image(&mut r)?,
+            city_starts: WordMap::read_image(&mut r)?,
+            city_max_tokens: r.len()?,
+            ..Lexicon::default()
+        };
+        r.finish()?;
+        Ok(lex)
+    }
+
+    /// The word sets and places of `src`.
+    fn parse_large_lists(src: &LexiconSources<'_>) -> Result<Lexicon, String> {
         let mut lex = Lexicon {
             stopwords: word_set(src.stopwords),
             descriptor_words: word_set(src.descriptor_words),
@@ -628,6 +820,15 @@ impl Lexicon {
                 lex.towns = places;
             }
         }
+        Ok(lex)
+    }
+
+    /// The regions, countries, legal forms and facilitators of `src`.
+    fn parse_small_lists(
+        &mut self,
+        src: &LexiconSources<'_>,
+    ) -> Result<(), String> {
+        let lex = self;
         for (n, line) in lines(src.regions) {
             let mut cols = line.split('\t');
             let (Some(code), Some(_name), Some(cc)) =
@@ -731,7 +932,7 @@ impl Lexicon {
             });
         }
         lex.facilitators.sort_by_key(|f| std::cmp::Reverse(f.tokens.len()));
-        Ok(lex)
+        Ok(())
     }
 
     /// Every one-token word the lists hold, by its hash
@@ -952,8 +1153,66 @@ mod tests {
     }
 
     #[test]
-    fn builtin_lists_parse() {
-        Lexicon::parse(&LexiconSources::builtin()).unwrap();
+    fn the_image_loads_as_the_parsed_lexicon() {
+        let parsed = Lexicon::parse(&LexiconSources::builtin()).unwrap();
+        assert!(
+            parsed.towns.len() > 10_000 && parsed.first_names.len() > 1_000
+        );
+        assert!(Lexicon::builtin() == parsed);
+        // Of other lists too, and what it loads answers as the parsed one.
+        let small = lex();
+        let image = small.image();
+        let loaded = Lexicon::parse_with_image(
+            &LexiconSources {
+                countries: "AT\tAUT\tEUR\n",
+                ..Default::default()
+            },
+            &image,
+        )
+        .unwrap();
+        assert_eq!(loaded.cities["valencia"], [*b"ES", *b"VE"]);
+        assert_eq!(loaded.place_tokens_ending_in("york"), 2);
+        assert!(loaded.is_person_name("muller"));
+        assert_eq!(
+            loaded.currency_countries["EUR"],
+            [*b"AT"],
+            "small lists come from the texts"
+        );
+    }
+
+    #[test]
+    fn a_damaged_image_is_an_error_not_a_panic() {
+        let image = lex().image();
+        assert!(
+            Lexicon::parse_with_image(&LexiconSources::default(), &image)
+                .is_ok()
+        );
+        for cut in 0..image.len() {
+            let e = Lexicon::parse_with_image(
+                &LexiconSources::default(),
+                &image[..cut],
+            )
+            .unwrap_err();
+            assert!(e.starts_with("lexicon image: "), "{e}");
+        }
+        let mut long = image.clone();
+        long.push(0);
+        assert!(
+            Lexicon::parse_with_image(&LexiconSources::default(), &long)
+                .is_err()
+        );
+        // Any one byte changed: loads (a hash or a country changed) or
+        // fails, and never panics.
+        let mut failed = 0;
+        for at in 0..image.len() {
+            let mut bad = image.clone();
+            bad[at] ^= 0xA5;
+            failed += usize::from(
+                Lexicon::parse_with_image(&LexiconSources::default(), &bad)
+                    .is_err(),
+            );
+        }
+        assert!(failed > image.len() / 4, "{failed} of {}", image.len());
     }
 
     #[test]

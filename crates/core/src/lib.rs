@@ -64,9 +64,14 @@ Nothing in this crate panics on bad input.
 #![deny(rustdoc::broken_intra_doc_links)]
 #![forbid(unsafe_code)]
 
+/// The data the build script prepared from `data/` (see `build.rs`).
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+}
 pub mod dict;
 mod engine;
 pub mod error;
+mod image;
 pub mod insights;
 pub mod json;
 pub mod learn;

@@ -73,6 +73,11 @@ impl<V: Copy + Default> HashSlots<V> {
         }
     }
 
+    /// The number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Every entry, as (hash with bit 0 set, value), in no set order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, V)> + '_ {
         self.table.iter().copied().filter(|s| s.0 != 0)

@@ -22,7 +22,7 @@
 //! ```
 
 use crate::Engine;
-use crate::lexicon::{Lexicon, LexiconSources};
+use crate::lexicon::Lexicon;
 
 /// SplitMix64: a small, fast, seeded pseudo-random generator, good enough
 /// to draw test data (not for anything secret).
@@ -194,8 +194,7 @@ impl Generator {
         if merchants.is_empty() {
             merchants.push("CORNER SHOP".into());
         }
-        let lexicon =
-            Lexicon::parse(&LexiconSources::builtin()).unwrap_or_default();
+        let lexicon = Lexicon::builtin();
         let mut firsts: Vec<&str> = lexicon.first_names.iter().collect();
         let mut lasts: Vec<&str> = lexicon.surnames.iter().collect();
         let mut cities: Vec<String> =
