@@ -98,6 +98,16 @@ impl WordSet {
             .zip(&self.ends)
             .map(|(s, &e)| &self.text[s as usize..e as usize])
     }
+
+    /// Each word's index, hash (with bit 0 set) and text, in no set order:
+    /// the hashes the set keeps, not computed again.
+    fn hashed(&self) -> impl Iterator<Item = (usize, u64, &str)> + '_ {
+        self.index.iter().map(|(h, i)| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            (i, h, &self.text[start..self.ends[i] as usize])
+        })
+    }
 }
 
 impl WordSet {
@@ -944,12 +954,14 @@ impl Lexicon {
         let mut bits = HashSlots::with_capacity(
             self.place_ends.len() + self.surnames.len() + room,
         );
-        let mut set = |w: &str, bit: u32| {
+        // Word lists keep their words' hashes; the few legal forms and
+        // facilitators are hashed here.
+        fn set(bits: &mut HashSlots<u64>, h: u64, w: &str, bit: u32) {
             if !w.contains(' ') {
-                *bits.entry(hash_more(HASH_START, w.as_bytes()), 0) |=
-                    u64::from(bit);
+                *bits.entry(h, 0) |= u64::from(bit);
             }
-        };
+        }
+        let hash = |w: &str| hash_more(HASH_START, w.as_bytes());
         for (words, bit) in [
             (&self.stopwords, word::STOPWORD),
             (&self.descriptor_words, word::DESCRIPTOR),
@@ -957,22 +969,30 @@ impl Lexicon {
             (&self.first_names, word::FIRST_NAME),
             (&self.surnames, word::SURNAME),
         ] {
-            words.iter().for_each(|w| set(w, bit));
-        }
-        for form in &self.legal_forms {
-            set(&form[0], word::LEGAL_FORM_START);
-            if form.len() == 1 {
-                set(&form[0], word::LEGAL_FORM);
+            for (_, h, w) in words.hashed() {
+                set(&mut bits, h, w, bit);
             }
         }
-        for (w, &n) in self.place_ends.iter() {
-            set(w, word::with_place_end_tokens(n));
+        for form in &self.legal_forms {
+            set(&mut bits, hash(&form[0]), &form[0], word::LEGAL_FORM_START);
+            if form.len() == 1 {
+                set(&mut bits, hash(&form[0]), &form[0], word::LEGAL_FORM);
+            }
         }
-        for (w, &n) in self.city_starts.iter() {
-            set(w, word::with_city_start_tokens(n));
+        for (most, tokens_bits) in [
+            (
+                &self.place_ends,
+                word::with_place_end_tokens as fn(usize) -> u32,
+            ),
+            (&self.city_starts, word::with_city_start_tokens),
+        ] {
+            for (i, h, w) in most.keys.hashed() {
+                set(&mut bits, h, w, tokens_bits(most.values[i]));
+            }
         }
         for f in &self.facilitators {
-            set(&f.tokens[0], word::FACILITATOR_START);
+            let w = &f.tokens[0];
+            set(&mut bits, hash(w), w, word::FACILITATOR_START);
         }
         bits
     }
