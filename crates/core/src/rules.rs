@@ -627,7 +627,9 @@ impl RuleSet {
                     add(kw, true)?;
                 }
                 for re in &src.regex {
-                    meta::Regex::new(re)
+                    // Its syntax, to name the rule of a bad regex; the
+                    // group compiles it (one compile, not two).
+                    regex_automata::util::syntax::parse(re)
                         .map_err(|e| err(format!("regex {re:?}: {e}")))?;
                     regexes.push(re.clone());
                     regex_rules.push(id);
