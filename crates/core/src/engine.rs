@@ -1960,21 +1960,28 @@ fn refine(
 /// A name as a person would write it: the original spelling of the tokens,
 /// title-cased when the bank printed it all in capitals or small letters.
 fn display_name(norm: &NormText, run: &[Token]) -> String {
-    let mut out = String::new();
+    let raw_len: usize =
+        run.iter().map(|t| (t.raw_end - t.raw_start) as usize + 1).sum();
+    let mut out = String::with_capacity(raw_len);
     for (i, t) in run.iter().enumerate() {
         if i > 0 && !t.has(Token::GLUED) {
             out.push(' ');
         }
         out.push_str(norm.raw_text(t));
     }
-    let has_lower = out.chars().any(char::is_lowercase);
-    let has_upper = out.chars().any(char::is_uppercase);
+    if out.is_ascii() { ascii_title_case(out) } else { title_case(out) }
+}
+
+/// A name as written when it has both cases, else title-cased.
+fn title_case(name: String) -> String {
+    let has_lower = name.chars().any(char::is_lowercase);
+    let has_upper = name.chars().any(char::is_uppercase);
     if has_lower && has_upper {
-        return out;
+        return name;
     }
-    let mut titled = String::with_capacity(out.len());
+    let mut titled = String::with_capacity(name.len());
     let mut start = true;
-    for c in out.chars() {
+    for c in name.chars() {
         if start {
             titled.extend(c.to_uppercase());
         } else {
@@ -1983,6 +1990,27 @@ fn display_name(norm: &NormText, run: &[Token]) -> String {
         start = !c.is_alphanumeric() && c != '\'' && c != '\u{2019}';
     }
     titled
+}
+
+/// [`title_case`] of an ASCII name, in place: most names are ASCII, and
+/// their letters need no case table nor a second buffer.
+fn ascii_title_case(mut name: String) -> String {
+    let bytes = name.as_bytes();
+    if bytes.iter().any(u8::is_ascii_lowercase)
+        && bytes.iter().any(u8::is_ascii_uppercase)
+    {
+        return name;
+    }
+    name.make_ascii_lowercase();
+    let mut start = true;
+    for i in 0..name.len() {
+        let b = name.as_bytes()[i];
+        if start {
+            name[i..=i].make_ascii_uppercase();
+        }
+        start = !b.is_ascii_alphanumeric() && b != b'\'';
+    }
+    name
 }
 
 /// A currency code as a map key: its three bytes, as written.
@@ -2047,6 +2075,22 @@ mod tests {
         n.clear();
         n.push_field("O'BRIEN'S BAR", Field::Description);
         assert_eq!(display_name(&n, n.tokens()), "O'brien's Bar");
+        // ASCII takes a path of its own, to the same names: every printable
+        // character at the start, inside and after a word, in both cases.
+        for c in (0x20u8..0x7f).map(char::from) {
+            for raw in [
+                format!("{c}ACME CO{c}"),
+                format!("joe{c}s diner{c}x"),
+                format!("Mixed{c}Case"),
+                format!("{c}{c} 24/7{c}"),
+            ] {
+                assert_eq!(
+                    ascii_title_case(raw.clone()),
+                    title_case(raw.clone()),
+                    "{raw:?}"
+                );
+            }
+        }
     }
 
     fn code(engine: &Engine, tx: &TransactionView<'_>) -> &'static str {
