@@ -37,7 +37,7 @@ use crate::rules::{
 };
 use crate::slots::HashSlots;
 use crate::taxonomy::{CategoryId, Taxonomy, Tree};
-use crate::text::{Field, NormText, Token, TokenKind};
+use crate::text::{self, Field, NormText, Token, TokenKind};
 
 /// The most transactions one batch may hold (Salt Edge's limit).
 pub const BATCH_LIMIT: usize = 100;
@@ -1987,7 +1987,7 @@ fn title_case(name: String) -> String {
         } else {
             titled.extend(c.to_lowercase());
         }
-        start = !c.is_alphanumeric() && c != '\'' && c != '\u{2019}';
+        start = !text::is_alphanumeric(c) && c != '\'' && c != '\u{2019}';
     }
     titled
 }

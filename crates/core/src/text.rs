@@ -701,15 +701,7 @@ fn classify(raw: &str, i: usize) -> (Class, usize) {
     }
     let c = raw[i..].chars().next().expect("i is a char boundary");
     let len = c.len_utf8();
-    // The letters of European alphabets, without the general Unicode
-    // look-ups below: Latin-1 and Latin Extended-A/B (but × and ÷), the
-    // Greek capitals and small letters, and Cyrillic (but its numeral sign
-    // and combining marks, U+0482..U+0489).
-    if matches!(
-        c as u32,
-        0xC0..=0x24F | 0x391..=0x3A1 | 0x3A3..=0x3C9 | 0x400..=0x481 | 0x48A..=0x52F
-    ) && !matches!(c, '\u{d7}' | '\u{f7}')
-    {
+    if is_european_letter(c) {
         return (Class::Letter, len);
     }
     // The common ideographs and syllables of East Asian descriptors (CJK
@@ -732,6 +724,30 @@ fn classify(raw: &str, i: usize) -> (Class, usize) {
         (Class::Digit, len)
     } else {
         (Class::Separator, len)
+    }
+}
+
+/// The letters of European alphabets, without the general Unicode look-up:
+/// Latin-1 and Latin Extended-A/B (but × and ÷), the Greek capitals and
+/// small letters, and Cyrillic (but its numeral sign and combining marks,
+/// U+0482..U+0489). All are alphabetic; not all alphabetic characters are
+/// here.
+#[inline]
+fn is_european_letter(c: char) -> bool {
+    matches!(
+        c as u32,
+        0xC0..=0x24F | 0x391..=0x3A1 | 0x3A3..=0x3C9 | 0x400..=0x481 | 0x48A..=0x52F
+    ) && !matches!(c, '\u{d7}' | '\u{f7}')
+}
+
+/// [`char::is_alphanumeric`], answered for ASCII and European letters
+/// without the Unicode tables.
+#[inline]
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_european_letter(c) || c.is_alphanumeric()
     }
 }
 
@@ -1054,6 +1070,13 @@ mod tests {
                     Class::Separator
                 };
             assert!(class == expected, "U+{code:04X} {c}");
+        }
+    }
+
+    #[test]
+    fn is_alphanumeric_answers_as_the_unicode_tables() {
+        for c in (0..0x3100).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
         }
     }
 
