@@ -257,11 +257,25 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips a string; returns whether it holds escapes.
+    #[inline]
     fn string(&mut self) -> Result<bool, Error> {
         self.expect(b'"')?;
+        // Most strings end at the first special byte: their closing quote.
+        let end = special_byte(self.s, self.i);
+        self.i = end + 1;
+        if self.s.get(end) == Some(&b'"') {
+            return Ok(false);
+        }
+        self.i = end;
+        self.string_from_special_byte()
+    }
+
+    /// The rest of a string whose next byte is a backslash, a control
+    /// character or the end of the input.
+    #[inline(never)]
+    fn string_from_special_byte(&mut self) -> Result<bool, Error> {
         let mut escaped = false;
         loop {
-            self.i = special_byte(self.s, self.i);
             match self.next() {
                 Some(b'"') => return Ok(escaped),
                 Some(b'\\') => {
@@ -291,6 +305,7 @@ impl<'a> Scanner<'a> {
                 }
                 None => return Err(self.error("unterminated string")),
             }
+            self.i = special_byte(self.s, self.i);
         }
     }
 
@@ -834,6 +849,7 @@ fn required_str<'a>(
     optional_str(v, field)?.ok_or_else(|| missing(field))
 }
 
+#[inline]
 fn optional_str<'a>(
     v: Option<Val<'a>>,
     field: &str,
@@ -842,9 +858,16 @@ fn optional_str<'a>(
     if v.text == "null" {
         return Ok(None);
     }
-    v.string()
-        .map(Some)
-        .ok_or_else(|| Error::field(field, "a string", abbreviate(v.text)))
+    match v.string() {
+        Some(s) => Ok(Some(s)),
+        None => Err(not_a_string(field, v.text)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_string(field: &str, text: &str) -> Error {
+    Error::field(field, "a string", abbreviate(text))
 }
 
 fn optional_id<'a>(
@@ -987,6 +1010,56 @@ mod tests {
         object.fields[desc.unwrap()].value = "\"A\\u0042\"";
         let raw = RawTransaction::from_object(object).unwrap();
         assert_eq!(raw.view().description, "AB");
+    }
+
+    #[test]
+    fn strings_are_accepted_and_decoded_as_serde_json_does() {
+        let pieces = [
+            "a",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\n",
+            "\\u00e9",
+            "\\u12",
+            "\\x",
+            "\\",
+            "\u{1}",
+            "\u{1f}",
+            "é",
+            "\"",
+            "        ",
+            "0123456789",
+        ];
+        // Every string of up to three pieces, quoted, as a description.
+        let mut n = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    for line in [
+                        format!(
+                            "{{\"id\":\"1\",\"description\":\"{text}\",\"amount\":1,\"currency_code\":\"EUR\",\"made_on\":\"2026-01-01\"}}"
+                        ),
+                        format!("{{\"description\":\"{text}"),
+                    ] {
+                        let ours = RawTransaction::parse(&line);
+                        let theirs =
+                            serde_json::from_str::<serde_json::Value>(&line);
+                        assert_eq!(ours.is_ok(), theirs.is_ok(), "{line:?}");
+                        if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                            assert_eq!(
+                                ours.view().description,
+                                theirs["description"],
+                                "{line:?}"
+                            );
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 500, "{n} strings were valid");
     }
 
     #[test]
