@@ -209,7 +209,7 @@ impl EngineBuilder {
                     RuleSet::from_sources(&pairs).map_err(build_err)
                 }
                 None => {
-                    RuleSet::from_sources(builtin::RULES).map_err(build_err)
+                    RuleSet::from_json(builtin::RULES_JSON).map_err(build_err)
                 }
             },
         );

@@ -492,6 +492,34 @@ impl RuleSet {
     pub fn from_sources(
         sources: &[(&str, &str)],
     ) -> Result<RuleSet, RuleError> {
+        let files = sources
+            .iter()
+            .map(|&(file, text)| {
+                toml::from_str::<RuleFile>(text)
+                    .map(|parsed| (file, parsed))
+                    .map_err(|e| RuleError::new(file, None, e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RuleSet::from_files(files)
+    }
+
+    /// [`RuleSet::from_sources`] of the same files written as JSON (the
+    /// build script's copies of the embedded rules).
+    pub(crate) fn from_json(
+        sources: &[(&str, &str)],
+    ) -> Result<RuleSet, RuleError> {
+        let files = sources
+            .iter()
+            .map(|&(file, text)| {
+                serde_json::from_str::<RuleFile>(text)
+                    .map(|parsed| (file, parsed))
+                    .map_err(|e| RuleError::new(file, None, e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RuleSet::from_files(files)
+    }
+
+    fn from_files(files: Vec<(&str, RuleFile)>) -> Result<RuleSet, RuleError> {
         let tax = Taxonomy::builtin();
         let mut rules = Vec::new();
         let mut by_id = HashMap::new();
@@ -500,9 +528,7 @@ impl RuleSet {
         let mut uses: Vec<Vec<PatternUse>> = Vec::new();
         let mut regexes = Vec::new();
         let mut regex_rules = Vec::new();
-        for &(file, text) in sources {
-            let parsed: RuleFile = toml::from_str(text)
-                .map_err(|e| RuleError::new(file, None, e.to_string()))?;
+        for (file, parsed) in files {
             for src in parsed.rule {
                 let id = RuleId(rules.len() as u32);
                 let err = |m: String| RuleError::new(file, Some(&src.id), m);
@@ -1050,6 +1076,21 @@ strength = "strong"
 personal = "paycheck"
 regex = ['\bdes payroll\b']
 "#;
+
+    #[test]
+    fn embedded_rules_read_from_json_as_from_toml() {
+        let toml = RuleSet::from_sources(crate::builtin::RULES).unwrap();
+        let json = RuleSet::from_json(crate::builtin::RULES_JSON).unwrap();
+        assert!(toml.len() > 100);
+        assert_eq!(format!("{:?}", toml.rules), format!("{:?}", json.rules));
+        assert_eq!(format!("{:?}", toml.uses), format!("{:?}", json.uses));
+        assert_eq!(toml.keyword_count(), json.keyword_count());
+        // A JSON file that is not rules is an error naming it.
+        let e = RuleSet::from_json(&[("x.toml", "{\"rule\":[{\"idd\":1}]}")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.toml") && e.contains("unknown field"), "{e}");
+    }
 
     #[test]
     fn anchors() {
