@@ -28,11 +28,13 @@ impl<V: Copy + Default> HashSlots<V> {
     /// An empty map with room for `n` entries before it grows.
     pub(crate) fn with_capacity(n: usize) -> HashSlots<V> {
         let slots = (n * 2).next_power_of_two().max(16);
-        HashSlots {
-            table: vec![(0u64, V::default()); slots].into_boxed_slice(),
-            mask: slots - 1,
-            len: 0,
-        }
+        // Written out, not zero-allocated: pages the allocator maps lazily
+        // as zeros are first read by a probe (mapping the shared zero page)
+        // and then written (copying it), two page faults each instead of
+        // one, and faults are most of the cost of building a large table.
+        let mut table = Vec::with_capacity(slots);
+        table.resize(slots, (0u64, V::default()));
+        HashSlots { table: table.into_boxed_slice(), mask: slots - 1, len: 0 }
     }
 
     /// The map of `entries`; of hashes equal but for bit 0, the last wins.
