@@ -91,8 +91,9 @@ fn main() {
             p.display().to_string()
         ));
         let text = fs::read_to_string(&p).expect("rule file is UTF-8");
-        let value: toml::Value = toml::from_str(&text)
+        let mut value: toml::Value = toml::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        presplit_keywords(&mut value);
         let json_file = format!("rules_{name}.json");
         fs::write(
             out.join(&json_file),
@@ -114,4 +115,66 @@ fn main() {
     code.push_str("pub static LEXICON_IMAGE: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/lexicon.img\"));\n");
     code.push_str("pub static DICTIONARY: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/merchants.dict\"));\n");
     fs::write(out.join("builtin.rs"), code).unwrap();
+}
+
+/// Writes each keyword of the rules in `file` as its spellings, already
+/// normalized (`MÜLLER*` as `muller*` and `mueller*`), so that start-up
+/// neither spells nor normalizes them: the rule compiler reads each as one
+/// spelling that normalizes to itself, and makes the same patterns in the
+/// same order. A keyword whose forms are not all such (or none) is left as
+/// written, for the compiler to read or reject.
+fn presplit_keywords(file: &mut toml::Value) {
+    let Some(rules) = file.get_mut("rule").and_then(|r| r.as_array_mut())
+    else {
+        return;
+    };
+    for rule in rules {
+        let Some(rule) = rule.as_table_mut() else { continue };
+        let mut lists: Vec<&mut toml::Value> = Vec::new();
+        for (key, v) in rule.iter_mut() {
+            match (key.as_str(), v) {
+                ("unless", v) => lists.push(v),
+                ("keywords", toml::Value::Table(langs)) => {
+                    lists.extend(langs.iter_mut().map(|(_, v)| v))
+                }
+                _ => {}
+            }
+        }
+        for list in lists {
+            let Some(list) = list.as_array_mut() else { continue };
+            let split: Vec<toml::Value> = list
+                .iter()
+                .flat_map(|kw| match kw.as_str().and_then(keyword_spellings) {
+                    Some(forms) => {
+                        forms.into_iter().map(toml::Value::String).collect()
+                    }
+                    None => vec![kw.clone()],
+                })
+                .collect();
+            *list = split;
+        }
+    }
+}
+
+/// The normalized spellings of a keyword, each with the keyword's `*`
+/// anchors, or `None` when one of them would not read back as itself.
+fn keyword_spellings(kw: &str) -> Option<Vec<String>> {
+    let kw = kw.trim();
+    let lead = kw.starts_with('*');
+    let trail = kw.len() >= 2 && kw.ends_with('*');
+    let body = &kw[usize::from(lead)..kw.len() - usize::from(trail)];
+    let mut forms = Vec::new();
+    for spelling in text::spellings(body) {
+        let norm = text::normalize(&spelling);
+        let reads_back = !norm.is_empty()
+            && text::normalize(&norm) == norm
+            && text::spellings(&norm).count() == 1;
+        if !reads_back {
+            return None;
+        }
+        let (l, t) =
+            (if lead { "*" } else { "" }, if trail { "*" } else { "" });
+        forms.push(format!("{l}{norm}{t}"));
+    }
+    (!forms.is_empty()).then_some(forms)
 }
