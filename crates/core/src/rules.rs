@@ -258,13 +258,12 @@ impl WordStartGate {
     /// The gate of `patterns`, when each one begins with `^` or `(^| )`
     /// and then has a finite set of literal prefixes that start with a word
     /// byte.
-    fn new(patterns: &[String]) -> Option<WordStartGate> {
+    fn new(patterns: &[Hir]) -> Option<WordStartGate> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         let mut literals = Vec::new();
         let mut at_text_start = true;
-        for p in patterns {
-            let hir = regex_automata::util::syntax::parse(p).ok()?;
-            let (rest, at_start) = after_word_start(&hir)?;
+        for hir in patterns {
+            let (rest, at_start) = after_word_start(hir)?;
             at_text_start &= at_start;
             let seq = Extractor::new()
                 .kind(ExtractKind::Prefix)
@@ -342,7 +341,7 @@ fn after_word_start(hir: &Hir) -> Option<(&[Hir], bool)> {
 
 impl RegexGroup {
     fn new(
-        patterns: &[String],
+        patterns: &[Hir],
         rules: Vec<RuleId>,
         anchored: bool,
     ) -> Result<RegexGroup, RuleError> {
@@ -351,7 +350,7 @@ impl RegexGroup {
             .configure(
                 meta::Config::new().match_kind(regex_automata::MatchKind::All),
             )
-            .build_many(patterns)
+            .build_many_from_hir(patterns)
             .map_err(|e| RuleError::new("rules", None, e.to_string()))?;
         let gate = if patterns.is_empty() {
             None
@@ -370,10 +369,8 @@ impl RegexGroup {
 }
 
 /// True when every match of `pattern` starts at the start of the text.
-fn anchored_at_start(pattern: &str) -> bool {
-    regex_automata::util::syntax::parse(pattern).is_ok_and(|hir| {
-        hir.properties().look_set_prefix().contains(Look::Start)
-    })
+fn anchored_at_start(pattern: &Hir) -> bool {
+    pattern.properties().look_set_prefix().contains(Look::Start)
 }
 
 /// Where a keyword may sit relative to token boundaries.
@@ -653,11 +650,11 @@ impl RuleSet {
                     add(kw, true)?;
                 }
                 for re in &src.regex {
-                    // Its syntax, to name the rule of a bad regex; the
-                    // group compiles it (one compile, not two).
-                    regex_automata::util::syntax::parse(re)
+                    // Parsed once, here, to name the rule of a bad regex;
+                    // its group is compiled from what the parse gives.
+                    let hir = regex_automata::util::syntax::parse(re)
                         .map_err(|e| err(format!("regex {re:?}: {e}")))?;
-                    regexes.push(re.clone());
+                    regexes.push(hir);
                     regex_rules.push(id);
                 }
                 if n_keywords == 0 && src.regex.is_empty() {
@@ -1034,6 +1031,10 @@ fn parse_code(s: &str, lineno: usize) -> Result<u16, String> {
 mod tests {
     use super::*;
 
+    fn hir(pattern: &str) -> Hir {
+        regex_automata::util::syntax::parse(pattern).unwrap()
+    }
+
     fn set(toml: &str) -> RuleSet {
         RuleSet::from_sources(&[("t.toml", toml)]).unwrap()
     }
@@ -1198,18 +1199,19 @@ regex = ['mars']
 
     #[test]
     fn anchored_regexes_are_told_apart() {
-        assert!(anchored_at_start("^lon (mars|april)( |$)"));
-        assert!(anchored_at_start("^(from|to) a c"));
-        assert!(!anchored_at_start("^a|b"));
-        assert!(!anchored_at_start("(^| )(insurance|ins)( |$)"));
-        assert!(!anchored_at_start("mars"));
+        let anchored = |p: &str| anchored_at_start(&hir(p));
+        assert!(anchored("^lon (mars|april)( |$)"));
+        assert!(anchored("^(from|to) a c"));
+        assert!(!anchored("^a|b"));
+        assert!(!anchored("(^| )(insurance|ins)( |$)"));
+        assert!(!anchored("mars"));
     }
 
     #[test]
     fn word_start_gate_is_built_only_where_it_is_sound() {
         let gate = WordStartGate::new(&[
-            "(^| )(insurance|ins)( [a-z0-9]+){0,3} (motor|car)( |$)".into(),
-            "(?:^| )cash (notemachine|euronet)".into(),
+            hir("(^| )(insurance|ins)( [a-z0-9]+){0,3} (motor|car)( |$)"),
+            hir("(?:^| )cash (notemachine|euronet)"),
         ])
         .expect("both patterns start at a word");
         assert!(gate.literals.iter().all(|l| l.len() <= GATE_PREFIX));
@@ -1228,14 +1230,13 @@ regex = ['mars']
             "^ ins",
         ] {
             assert!(
-                WordStartGate::new(&[pattern.into()]).is_none(),
+                WordStartGate::new(&[hir(pattern)]).is_none(),
                 "{pattern}"
             );
         }
         // One pattern without a gate leaves the whole group ungated.
         assert!(
-            WordStartGate::new(&["(^| )ins( |$)".into(), "mars".into()])
-                .is_none()
+            WordStartGate::new(&[hir("(^| )ins( |$)"), hir("mars")]).is_none()
         );
     }
 
