@@ -22,6 +22,9 @@ use crate::CategorizationArg;
 const CHUNK_LINES: usize = BATCH_LIMIT * 64;
 /// Bytes per chunk, whichever limit comes first.
 const CHUNK_BYTES: usize = 8 << 20;
+/// Enriched chunks that may wait for the writer: room to ride out a slow
+/// write, and a bound on the memory they hold.
+const WRITE_QUEUE: usize = 1;
 
 pub struct Args {
     pub file: Option<PathBuf>,
@@ -72,8 +75,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         None => (Box::new(io::stdin().lock()), None),
     };
     let progress = progress_bar(size);
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    // Not locked here: the writer thread owns it (a lock cannot move).
+    let mut out = BufWriter::with_capacity(1 << 20, io::stdout());
     let failed = stream(
         &engine,
         &opts,
@@ -162,62 +165,88 @@ impl Chunk {
         Ok(())
     }
 
-    /// The output of every line, by batch, and how many of each failed.
+    /// Writes the output of every line into `results`, by batch, with how
+    /// many of each failed. The buffers already in `results` are reused:
+    /// allocated once, their pages are not faulted in again for each chunk.
     fn enrich(
         &self,
         engine: &Engine,
         opts: &EnrichOptions<'_>,
-    ) -> Vec<(Vec<u8>, u64)> {
-        self.lines
-            .par_chunks(BATCH_LIMIT)
-            .map(|batch| {
-                // An output line is its input line and the enrichment,
-                // a merchant object at most of a few hundred bytes: sized
-                // so, the buffer is not grown and copied as it fills.
+        results: &mut Vec<(Vec<u8>, u64)>,
+    ) {
+        results.resize_with(self.lines.len().div_ceil(BATCH_LIMIT), || {
+            (Vec::new(), 0)
+        });
+        results
+            .par_iter_mut()
+            .zip(self.lines.par_chunks(BATCH_LIMIT))
+            .for_each(|((buf, bad), batch)| {
+                // An output line is its input line and the enrichment, a
+                // merchant object at most of a few hundred bytes: sized so,
+                // the buffer is not grown and copied as it fills.
                 let input: usize = batch.iter().map(|&(s, e)| e - s).sum();
-                let mut buf = Vec::with_capacity(input + batch.len() * 512);
-                let mut bad = 0;
+                buf.clear();
+                buf.reserve(input + batch.len() * 512);
+                *bad = 0;
                 for &(s, e) in batch {
-                    if !enrich_line(engine, opts, &self.bytes[s..e], &mut buf)
-                    {
-                        bad += 1;
+                    if !enrich_line(engine, opts, &self.bytes[s..e], buf) {
+                        *bad += 1;
                     }
                 }
-                (buf, bad)
-            })
-            .collect()
+            });
     }
 }
 
 /// Enriches every line of `input` into `out`; returns how many failed.
 ///
-/// While the pool enriches one chunk, this thread writes the output of the
-/// chunk before and reads the chunk after, so that reading and writing are
-/// not left out of the work the threads share.
+/// While the pool enriches one chunk, this thread reads the next one, and a
+/// writer thread writes the chunks before it: a write that blocks (a full
+/// pipe, a file system holding writers back while it flushes) holds up
+/// neither the reading nor the enrichment until [`WRITE_QUEUE`] chunks
+/// wait. On an error, everything enriched before it is still written.
 pub fn stream(
     engine: &Engine,
     opts: &EnrichOptions<'_>,
     mut input: impl BufRead,
-    out: &mut impl Write,
+    out: &mut (impl Write + Send),
     progress: &ProgressBar,
 ) -> io::Result<u64> {
-    let (mut current, mut next) = (Chunk::new(), Chunk::new());
-    let mut written: Vec<(Vec<u8>, u64)> = Vec::new();
-    let mut failed = 0u64;
-    current.read(&mut input)?;
-    while !current.lines.is_empty() {
-        let mut results = Vec::new();
-        let io = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| results = current.enrich(engine, opts));
-            failed += write_batches(out, &written)?;
-            next.read(&mut input)
+    std::thread::scope(|scope| {
+        let (to_writer, from_reader) =
+            std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, u64)>>(WRITE_QUEUE);
+        // Written buffers come back to be filled again.
+        let (to_reuse, written) = std::sync::mpsc::channel();
+        let writer = scope.spawn(move || {
+            let mut failed = 0;
+            for batches in from_reader {
+                failed += write_batches(out, &batches)?;
+                // The reading side may be gone already: then no one reuses.
+                let _ = to_reuse.send(batches);
+            }
+            Ok::<u64, io::Error>(failed)
         });
-        io?;
-        progress.inc(current.bytes.len() as u64);
-        written = results;
-        std::mem::swap(&mut current, &mut next);
-    }
-    Ok(failed + write_batches(out, &written)?)
+        let (mut current, mut next) = (Chunk::new(), Chunk::new());
+        let mut read = current.read(&mut input);
+        while read.is_ok() && !current.lines.is_empty() {
+            let mut results = written.try_recv().unwrap_or_default();
+            read = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| current.enrich(engine, opts, &mut results));
+                next.read(&mut input)
+            });
+            progress.inc(current.bytes.len() as u64);
+            // A send fails only when the writer stopped on an error, which
+            // its join below returns.
+            if to_writer.send(results).is_err() {
+                break;
+            }
+            std::mem::swap(&mut current, &mut next);
+        }
+        drop(to_writer);
+        let failed = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        read.map(|()| failed)
+    })
 }
 
 /// Writes the output of enriched batches; returns how many lines failed.
