@@ -397,4 +397,80 @@ mod tests {
             assert_eq!(l["id"], i.to_string());
         }
     }
+
+    /// Input that fails after its lines.
+    struct FailsAfter<'a>(&'a [u8]);
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_output_of_every_chunk_read() {
+        let input: String = (0..CHUNK_LINES)
+            .map(|i| format!("{{\"id\":\"{i}\",\"made_on\":\"2026-01-01\",\"amount\":-1,\"currency_code\":\"EUR\",\"description\":\"SHOP {i}\"}}\n"))
+            .collect();
+        let mut out = Vec::new();
+        let e = stream(
+            &Engine::builtin(),
+            &EnrichOptions::default(),
+            BufReader::new(FailsAfter(input.as_bytes())),
+            &mut out,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "disk gone");
+        let ids: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), CHUNK_LINES, "the full first chunk is written");
+        assert!(ids.iter().enumerate().all(|(i, id)| *id == i.to_string()));
+    }
+
+    /// Output that takes `room` bytes, then fails.
+    struct FullDisk {
+        room: usize,
+    }
+
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_error_stops_the_run_and_is_returned() {
+        let input: String = (0..(CHUNK_LINES * 3))
+            .map(|i| format!("{{\"id\":\"{i}\",\"made_on\":\"2026-01-01\",\"amount\":-1,\"currency_code\":\"EUR\",\"description\":\"SHOP\"}}\n"))
+            .collect();
+        let e = stream(
+            &Engine::builtin(),
+            &EnrichOptions::default(),
+            input.as_bytes(),
+            &mut FullDisk { room: 1000 },
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "disk full");
+    }
 }
