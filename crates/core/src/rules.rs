@@ -489,15 +489,7 @@ impl RuleSet {
     pub fn from_sources(
         sources: &[(&str, &str)],
     ) -> Result<RuleSet, RuleError> {
-        let files = sources
-            .iter()
-            .map(|&(file, text)| {
-                toml::from_str::<RuleFile>(text)
-                    .map(|parsed| (file, parsed))
-                    .map_err(|e| RuleError::new(file, None, e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        RuleSet::from_files(files)
+        RuleSet::from_texts(sources, |text| toml::from_str(text))
     }
 
     /// [`RuleSet::from_sources`] of the same files written as JSON (the
@@ -505,10 +497,18 @@ impl RuleSet {
     pub(crate) fn from_json(
         sources: &[(&str, &str)],
     ) -> Result<RuleSet, RuleError> {
+        RuleSet::from_texts(sources, |text| serde_json::from_str(text))
+    }
+
+    /// Compiles `(file name, text)` pairs that `parse` reads.
+    fn from_texts<E: fmt::Display>(
+        sources: &[(&str, &str)],
+        parse: impl Fn(&str) -> Result<RuleFile, E>,
+    ) -> Result<RuleSet, RuleError> {
         let files = sources
             .iter()
             .map(|&(file, text)| {
-                serde_json::from_str::<RuleFile>(text)
+                parse(text)
                     .map(|parsed| (file, parsed))
                     .map_err(|e| RuleError::new(file, None, e.to_string()))
             })
