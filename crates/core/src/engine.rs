@@ -1480,8 +1480,13 @@ impl Inner {
         let raw = norm.raw_text(&tokens[last]);
         // Codes must be printed in capitals: `GB`, `DEU`, `CA`.
         let upper = raw.bytes().all(|b| b.is_ascii_uppercase());
-        let city_before = prev_word(last)
-            .and_then(|k| self.city_ending_at(norm, bits, k, true));
+        // The city before a code, looked up only for a line that ends in
+        // one (few do).
+        let city_before_last = || {
+            prev_word(last)
+                .and_then(|k| self.city_ending_at(norm, bits, k, true))
+        };
+        let mut city_before = None;
         let mut code = None;
         if upper && (word.len() == 2 || word.len() == 3) {
             let as_country = self.lexicon.country_names.get(word).copied();
@@ -1496,7 +1501,9 @@ impl Inner {
                 // `Hamburg/DE` is Germany, `DOVER DE` is Delaware: read a
                 // code that is both by the city before it, else by the
                 // currency.
-                (Some(st), Some(c)) => match city_before {
+                (Some(st), Some(c)) => match *city_before
+                    .insert(city_before_last())
+                {
                     Some((_, cities, _)) if cities.contains(&c) => Some(c),
                     Some((_, cities, _)) if cities.contains(&st) => Some(st),
                     _ if currency == "USD" => Some(st),
@@ -1526,11 +1533,11 @@ impl Inner {
                 }
             }
         }
-        let city_before = if name_start != last {
-            prev_word(name_start)
-                .and_then(|k| self.city_ending_at(norm, bits, k, true))
-        } else {
-            city_before
+        let city_before = match code {
+            None => None,
+            Some(_) if name_start != last => prev_word(name_start)
+                .and_then(|k| self.city_ending_at(norm, bits, k, true)),
+            Some(_) => city_before.unwrap_or_else(city_before_last),
         };
         // A code or country name is a place when a city comes before it or
         // when the currency is that country's (`HBO MAX ES` in euros); a
