@@ -706,6 +706,11 @@ impl Lexicon {
     /// assert!(lex.cities["paris"].contains(b"FR"));
     /// assert!(lex.first_names.contains("anna"));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// Only in a build whose own tests fail: the image is written by the
+    /// build script from the same lists, and a test loads it.
     pub fn builtin() -> Lexicon {
         Lexicon::try_builtin()
             .expect("the build's lexicon image loads (checked by tests)")

@@ -194,7 +194,7 @@ impl Generator {
         if merchants.is_empty() {
             merchants.push("CORNER SHOP".into());
         }
-        let lexicon = Lexicon::builtin();
+        let lexicon = Lexicon::try_builtin().unwrap_or_default();
         let mut firsts: Vec<&str> = lexicon.first_names.iter().collect();
         let mut lasts: Vec<&str> = lexicon.surnames.iter().collect();
         let mut cities: Vec<String> =
