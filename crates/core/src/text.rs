@@ -322,8 +322,8 @@ pub fn spelling_variants(raw: &str) -> Vec<String> {
 /// [`spelling_variants`], borrowing `raw` itself: a text with no letter of
 /// two spellings (any ASCII text) is one spelling and costs no copy.
 pub(crate) fn spellings(raw: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    // At most three letters with two spellings: 2^3 = 8 variants. None is
-    // ASCII, and most keywords and names are.
+    // At most three letters with two spellings: 2^3 = 8 variants. None of
+    // those letters is ASCII, and most keywords and names are all ASCII.
     let ascii = raw.is_ascii();
     let alts: Vec<(usize, char, &str)> = raw
         .char_indices()
