@@ -192,13 +192,25 @@ impl EngineBuilder {
 
     /// Builds the engine.
     pub fn build(&self) -> Result<Engine, BuildError> {
-        // The word lists and the rules are the bulk of the start-up and do
-        // not depend on each other: with a second core, build them side by
-        // side.
-        let (lexicon, rules) = rayon::join(
-            || match &self.lexicon {
-                Some(l) => Ok(l.clone()),
-                None => Lexicon::try_builtin().map_err(build_err),
+        // The rules are the bulk of the start-up, and the word lists, the
+        // MCC table and the dictionary do not depend on them: with a second
+        // core, build the two sides side by side.
+        let ((lexicon, mcc, dict), rules) = rayon::join(
+            || {
+                let lexicon = match &self.lexicon {
+                    Some(l) => Ok(l.clone()),
+                    None => Lexicon::try_builtin().map_err(build_err),
+                };
+                let mcc = MccTable::parse(
+                    self.mcc.as_deref().unwrap_or(builtin::MCC_CATEGORIES),
+                )
+                .map_err(|e| build_err(format!("mcc table: {e}")));
+                let dict = match &self.dictionary {
+                    Some(d) => Ok(d.clone()),
+                    None => Dictionary::from_static(builtin::DICTIONARY)
+                        .map_err(build_err),
+                };
+                (lexicon, mcc, dict)
             },
             || match &self.rules {
                 Some(src) => {
@@ -213,16 +225,7 @@ impl EngineBuilder {
                 }
             },
         );
-        let (lexicon, rules) = (lexicon?, rules?);
-        let mcc = MccTable::parse(
-            self.mcc.as_deref().unwrap_or(builtin::MCC_CATEGORIES),
-        )
-        .map_err(|e| build_err(format!("mcc table: {e}")))?;
-        let dict = match &self.dictionary {
-            Some(d) => d.clone(),
-            None => Dictionary::from_static(builtin::DICTIONARY)
-                .map_err(build_err)?,
-        };
+        let (lexicon, rules, mcc, dict) = (lexicon?, rules?, mcc?, dict?);
         let mut facilitators: FxHashMap<String, Vec<usize>> =
             FxHashMap::default();
         for (i, f) in lexicon.facilitators.iter().enumerate() {
