@@ -159,10 +159,7 @@ fn presplit_keywords(file: &mut toml::Value) {
 /// The normalized spellings of a keyword, each with the keyword's `*`
 /// anchors, or `None` when one of them would not read back as itself.
 fn keyword_spellings(kw: &str) -> Option<Vec<String>> {
-    let kw = kw.trim();
-    let lead = kw.starts_with('*');
-    let trail = kw.len() >= 2 && kw.ends_with('*');
-    let body = &kw[usize::from(lead)..kw.len() - usize::from(trail)];
+    let (lead, body, trail) = text::keyword_stars(kw);
     let mut forms = Vec::new();
     for spelling in text::spellings(body) {
         let norm = text::normalize(&spelling);

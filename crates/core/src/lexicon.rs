@@ -979,10 +979,9 @@ impl Lexicon {
             }
         }
         for form in &self.legal_forms {
-            set(&mut bits, hash(&form[0]), &form[0], word::LEGAL_FORM_START);
-            if form.len() == 1 {
-                set(&mut bits, hash(&form[0]), &form[0], word::LEGAL_FORM);
-            }
+            let one_word = if form.len() == 1 { word::LEGAL_FORM } else { 0 };
+            let bit = word::LEGAL_FORM_START | one_word;
+            set(&mut bits, hash(&form[0]), &form[0], bit);
         }
         for (most, tokens_bits) in [
             (

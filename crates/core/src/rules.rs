@@ -936,14 +936,11 @@ impl RuleSet {
 }
 
 fn parse_keyword(kw: &str) -> (Anchor, &str) {
-    let kw = kw.trim();
-    match (kw.strip_prefix('*'), kw.strip_suffix('*')) {
-        (Some(_), Some(_)) if kw.len() >= 2 => {
-            (Anchor::Infix, &kw[1..kw.len() - 1])
-        }
-        (Some(rest), _) => (Anchor::Suffix, rest),
-        (None, Some(rest)) => (Anchor::Prefix, rest),
-        (None, None) => (Anchor::Whole, kw),
+    match text::keyword_stars(kw) {
+        (true, body, true) => (Anchor::Infix, body),
+        (true, body, false) => (Anchor::Suffix, body),
+        (false, body, true) => (Anchor::Prefix, body),
+        (false, body, false) => (Anchor::Whole, body),
     }
 }
 

@@ -306,6 +306,17 @@ fn normalize_plain_words(raw: &str) -> Option<String> {
     Some(out)
 }
 
+/// A keyword (trimmed) as its body and whether a `*` leads and trails it
+/// (`*bar*` is `(true, "bar", true)`; a lone `*` leads an empty body). The
+/// rule compiler reads the stars as where the keyword may sit in a word;
+/// the build script keeps them around the spellings it writes.
+pub(crate) fn keyword_stars(kw: &str) -> (bool, &str, bool) {
+    let kw = kw.trim();
+    let lead = kw.starts_with('*');
+    let trail = kw.len() >= 2 && kw.ends_with('*');
+    (lead, &kw[usize::from(lead)..kw.len() - usize::from(trail)], trail)
+}
+
 /// The spellings a name or keyword may take in a descriptor: German,
 /// Scandinavian and Dutch letters are written two ways by banks (`Müller`
 /// as `MULLER` or `MUELLER`, `køb` as `KOB` or `KOEB`, `Århus` as `ARHUS` or
@@ -1074,6 +1085,17 @@ mod tests {
                 };
             assert!(class == expected, "U+{code:04X} {c}");
         }
+    }
+
+    #[test]
+    fn keyword_stars_are_read_at_either_end() {
+        assert_eq!(keyword_stars(" *bar* "), (true, "bar", true));
+        assert_eq!(keyword_stars("bar*"), (false, "bar", true));
+        assert_eq!(keyword_stars("*bar"), (true, "bar", false));
+        assert_eq!(keyword_stars("b*r"), (false, "b*r", false));
+        assert_eq!(keyword_stars("*"), (true, "", false));
+        assert_eq!(keyword_stars("**"), (true, "", true));
+        assert_eq!(keyword_stars("é*"), (false, "é", true));
     }
 
     #[test]
